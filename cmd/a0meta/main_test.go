@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/a0meta/a0meta/pkg/cli/root"
+	"github.com/a0meta/a0meta/pkg/sandbox"
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/tidwall/gjson"
+)
+
+var update = flag.Bool("update", false, "rewrite cmp files in the scripts with the actual output")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"a0meta": func() {
+			code := root.Main()
+			// Record the exit code for the scripts' `status` command.
+			if f := os.Getenv("A0META_TEST_STATUS_FILE"); f != "" {
+				_ = os.WriteFile(f, []byte(strconv.Itoa(code)), 0o600)
+			}
+			os.Exit(code)
+		},
+	})
+}
+
+// TestScripts runs the acceptance scripts: the real a0meta binary against a
+// sandbox tenant served from this test process. The scripts double as
+// runbook examples.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		UpdateScripts:       *update,
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			work := env.WorkDir
+			for k, v := range map[string]string{
+				"HOME":                    filepath.Join(work, "home"),
+				"XDG_CONFIG_HOME":         filepath.Join(work, "config"),
+				"XDG_CACHE_HOME":          filepath.Join(work, "cache"),
+				"XDG_DATA_HOME":           filepath.Join(work, "data"),
+				"XDG_STATE_HOME":          filepath.Join(work, "state"),
+				"NO_COLOR":                "1",
+				"A0META_TEST_STATUS_FILE": filepath.Join(work, ".a0meta-status"),
+			} {
+				env.Setenv(k, v)
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sandbox":  cmdSandbox,
+			"jsonpath": cmdJSONPath,
+			"status":   cmdStatus,
+		},
+	})
+}
+
+type scriptSandbox struct {
+	srv  *sandbox.Server
+	http *httptest.Server
+}
+
+// Scripts run in parallel; each has its own sandbox.
+var sandboxes sync.Map // *testscript.TestScript -> *scriptSandbox
+
+// cmdSandbox drives the script's sandbox tenant:
+//
+//	sandbox start [-rate N]   serve a fresh seeded tenant; sets A0META_DOMAIN,
+//	                          A0META_CLIENT_ID, A0META_CLIENT_SECRET, SANDBOX_URL
+//	sandbox requests          print each request received since the last
+//	                          `requests` (token requests without bodies):
+//	                          METHOD PATH?QUERY [BODY]
+//	sandbox user ID [FIELD]   print the stored user (or one field) as compact JSON
+//	sandbox client ID [FIELD] likewise for a client
+//	sandbox put-user JSON     store a user object as given
+//	sandbox fault METHOD PATHPREFIX STATUS TIMES [hangup] [header=value...]
+func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! sandbox")
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: sandbox start|requests|user|client|put-user|fault")
+	}
+	if args[0] == "start" {
+		opts := sandbox.Options{Seed: true}
+		if len(args) == 3 && args[1] == "-rate" {
+			r, err := strconv.ParseFloat(args[2], 64)
+			ts.Check(err)
+			opts.RateLimit, opts.Burst = r, 1
+		}
+		srv, err := sandbox.Open(opts)
+		ts.Check(err)
+		hs := httptest.NewServer(srv)
+		ts.Defer(hs.Close)
+		sandboxes.Store(ts, &scriptSandbox{srv: srv, http: hs})
+		ts.Defer(func() { sandboxes.Delete(ts) })
+		ts.Setenv("SANDBOX_URL", hs.URL)
+		ts.Setenv("A0META_DOMAIN", hs.URL)
+		ts.Setenv("A0META_CLIENT_ID", sandbox.DemoClientID)
+		ts.Setenv("A0META_CLIENT_SECRET", sandbox.DemoClientSecret)
+		return
+	}
+	v, ok := sandboxes.Load(ts)
+	if !ok {
+		ts.Fatalf("sandbox start first")
+	}
+	sb := v.(*scriptSandbox)
+	switch args[0] {
+	case "requests":
+		var b strings.Builder
+		for _, r := range sb.srv.Requests() {
+			line := r.Method + " " + r.Path
+			if r.Query != "" {
+				line += "?" + r.Query
+			}
+			if len(r.Body) > 0 && r.Path != "/oauth/token" {
+				line += " " + string(r.Body)
+			}
+			fmt.Fprintln(&b, line)
+		}
+		sb.srv.ClearRequests()
+		ts.Stdout().Write([]byte(b.String()))
+	case "user", "client":
+		if len(args) < 2 {
+			ts.Fatalf("usage: sandbox %s ID [FIELD]", args[0])
+		}
+		var raw json.RawMessage
+		var ok bool
+		if args[0] == "user" {
+			raw, ok = sb.srv.User(args[1])
+		} else {
+			raw, ok = sb.srv.Client(args[1])
+		}
+		if !ok {
+			ts.Fatalf("no %s %s in the sandbox", args[0], args[1])
+		}
+		out := []byte(raw)
+		if len(args) > 2 {
+			v := gjson.GetBytes(raw, args[2])
+			if !v.Exists() {
+				fmt.Fprintf(ts.Stdout(), "(absent)\n")
+				return
+			}
+			out = []byte(v.Raw)
+		}
+		var c bytes.Buffer
+		ts.Check(json.Compact(&c, out))
+		fmt.Fprintf(ts.Stdout(), "%s\n", c.Bytes())
+	case "put-user":
+		ts.Check(sb.srv.PutUser(json.RawMessage(strings.Join(args[1:], " "))))
+	case "fault":
+		if len(args) < 5 {
+			ts.Fatalf("usage: sandbox fault METHOD PATHPREFIX STATUS TIMES [hangup] [header=value...]")
+		}
+		status, err := strconv.Atoi(args[3])
+		ts.Check(err)
+		times, err := strconv.Atoi(args[4])
+		ts.Check(err)
+		f := sandbox.Fault{Method: args[1], PathPrefix: args[2], Status: status, Times: times, Header: http.Header{}}
+		for _, a := range args[5:] {
+			if a == "hangup" {
+				f.Hangup = true
+				continue
+			}
+			k, v, _ := strings.Cut(a, "=")
+			f.Header.Set(k, v)
+		}
+		sb.srv.InjectFault(f)
+	default:
+		ts.Fatalf("unknown sandbox command %q", args[0])
+	}
+}
+
+// cmdJSONPath prints the value at a gjson path of a file, compact:
+//
+//	jsonpath FILE PATH
+func cmdJSONPath(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: jsonpath FILE PATH")
+	}
+	data := ts.ReadFile(args[0])
+	v := gjson.Get(data, args[1])
+	if !v.Exists() {
+		if !neg {
+			ts.Fatalf("%s: %s not found", args[0], args[1])
+		}
+		return
+	}
+	if neg {
+		ts.Fatalf("%s: %s exists", args[0], args[1])
+	}
+	fmt.Fprintf(ts.Stdout(), "%s\n", v.Raw)
+}
+
+// cmdStatus checks the exit code of the last a0meta run:
+//
+//	status N
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 || neg {
+		ts.Fatalf("usage: status N")
+	}
+	got := strings.TrimSpace(ts.ReadFile(filepath.Join(ts.Getenv("WORK"), ".a0meta-status")))
+	if got != args[0] {
+		ts.Fatalf("a0meta exited %s, want %s", got, args[0])
+	}
+}

@@ -1,0 +1,59 @@
+package cmdutil
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/a0meta/a0meta/pkg/failure"
+	"github.com/spf13/cobra"
+)
+
+// MinimumArgs is cobra.MinimumNArgs with a usage exit code and a message
+// that names what is missing.
+func MinimumArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return failure.Usagef("%s: missing %s\nUsage: %s", cmd.CommandPath(), what, cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// ExactArgs is cobra.ExactArgs with a usage exit code.
+func ExactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return failure.Usagef("%s: missing %s\nUsage: %s", cmd.CommandPath(), what, cmd.UseLine())
+		}
+		if len(args) > n {
+			return failure.Usagef("%s: unexpected argument(s) %s\nUsage: %s", cmd.CommandPath(), strings.Join(args[n:], " "), cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// OneOf checks a flag value against its allowed values.
+func OneOf(flag, value string, allowed ...string) error {
+	for _, a := range allowed {
+		if value == a {
+			return nil
+		}
+	}
+	return failure.Usagef("invalid --%s %q: use one of %s", flag, value, strings.Join(allowed, ", "))
+}
+
+// Quote shows a user-supplied string safely in a message.
+func Quote(s string) string { return fmt.Sprintf("%q", s) }
+
+// Group makes a command that only holds subcommands refuse unknown ones
+// (cobra would print help and exit 0) and print help when run bare.
+func Group(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return failure.Usagef("unknown command %q for %q\nRun '%s --help' for usage.", args[0], c.CommandPath(), c.CommandPath())
+		}
+		return nil
+	}
+	cmd.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
+	return cmd
+}

@@ -1,0 +1,86 @@
+package meta
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+
+	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/failure"
+	"github.com/a0meta/a0meta/pkg/metaops"
+	"github.com/spf13/cobra"
+)
+
+// ClearOptions are the parsed flags and arguments of `meta clear`.
+type ClearOptions struct {
+	common
+	writeFlags
+	Yes bool
+	f   *cmdutil.Factory
+}
+
+// NewCmdClear returns `meta clear`; runF replaces the real run in tests.
+func NewCmdClear(f *cmdutil.Factory, noun Noun, runF func(*ClearOptions) error) *cobra.Command {
+	opts := &ClearOptions{common: common{Noun: noun}, f: f}
+	long := `Remove every key of the field. user_metadata and app_metadata are cleared with
+one PATCH of {} (Auth0 then drops app_metadata from the user entirely).
+
+Asks for confirmation on a terminal; elsewhere --yes is required, and without
+it nothing is read or sent (exit 2). --dry-run needs no --yes.`
+	example := `  a0meta user meta clear 'auth0|jane1' --yes
+  a0meta user meta clear 'auth0|jane1' --app --dry-run`
+	if noun == Client {
+		long = `Remove every key of client_metadata. Auth0 documents only null removal for
+client_metadata, so every existing key is sent as null.
+
+Asks for confirmation on a terminal; elsewhere --yes is required, and without
+it nothing is read or sent (exit 2). --dry-run needs no --yes.`
+		example = `  a0meta client meta clear myclientid123 --yes`
+	}
+	cmd := &cobra.Command{
+		Use:     fmt.Sprintf("clear %s", noun.target()),
+		Short:   "Remove all metadata of the field",
+		Long:    long,
+		Example: example,
+		Args:    cmdutil.ExactArgs(1, noun.target()),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkWriteOutput(&opts.common); err != nil {
+				return err
+			}
+			opts.Target = args[0]
+			if err := metaops.ValidateTarget(opts.kind(), opts.Target); err != nil {
+				return err
+			}
+			if !opts.Yes && !opts.DryRun && !f.IO.StdinTTY {
+				return failure.Usagef("clear removes every key of %s: pass --yes to confirm (stdin is not a terminal, so a0meta cannot ask); nothing was sent", opts.kind().Field())
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			var confirm confirmFunc
+			if !opts.Yes {
+				confirm = func(res *metaops.ChangeResult) (bool, error) {
+					return prompt(f, fmt.Sprintf("Remove all %d root key(s) of %s of %s %s on %s? [y/N] ",
+						len(res.Edit.ChangedRoots), opts.kind().Field(), opts.kind().Noun(), res.Target.ID, f.Where()))
+				}
+			}
+			return runWrite(cmd, f, &opts.common, opts.DryRun, metaops.Change{
+				Kind: opts.kind(), Target: opts.Target, Clear: true, DryRun: opts.DryRun,
+			}, confirm)
+		},
+	}
+	addAppFlag(cmd, noun, &opts.App)
+	addWriteFlags(cmd, &opts.common, &opts.writeFlags)
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation")
+	return cmd
+}
+
+func prompt(f *cmdutil.Factory, question string) (bool, error) {
+	fmt.Fprint(f.IO.ErrOut, question)
+	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+	if err != nil && line == "" {
+		return false, nil
+	}
+	answer := strings.ToLower(strings.TrimSpace(line))
+	return answer == "y" || answer == "yes", nil
+}

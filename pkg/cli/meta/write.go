@@ -1,0 +1,76 @@
+package meta
+
+import (
+	"fmt"
+
+	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/metaops"
+	"github.com/spf13/cobra"
+)
+
+// writeFlags are shared by set, unset and clear.
+type writeFlags struct {
+	DryRun bool
+}
+
+func addWriteFlags(cmd *cobra.Command, c *common, w *writeFlags) {
+	cmd.Flags().BoolVar(&w.DryRun, "dry-run", false, "Read, then print the exact PATCH body on stdout instead of sending it")
+	cmd.Flags().StringVarP(&c.Output, "output", "o", "", "Output format: json prints the resulting metadata on stdout")
+}
+
+func checkWriteOutput(c *common) error {
+	if c.Output == "" {
+		return nil
+	}
+	return cmdutil.OneOf("output", c.Output, "json")
+}
+
+// confirmFunc may stop a planned change before it is sent.
+type confirmFunc func(*metaops.ChangeResult) (bool, error)
+
+// runWrite plans the change, reports it and sends it unless it is a dry run.
+func runWrite(cmd *cobra.Command, f *cmdutil.Factory, c *common, dryRun bool, ch metaops.Change, confirm confirmFunc) error {
+	api, err := f.API()
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	res, err := metaops.Plan(ctx, api, ch)
+	if err != nil {
+		return err
+	}
+	io := f.IO
+	if dryRun {
+		if res.Body != nil {
+			fmt.Fprintf(io.Out, "%s\n", res.Body)
+		}
+		printWarnings(f, res)
+		fmt.Fprintln(io.ErrOut, summary(f, res, ch.Kind, true))
+		return nil
+	}
+	if confirm != nil && res.Body != nil {
+		ok, err := confirm(res)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(io.ErrOut, "Cancelled; nothing sent")
+			return nil
+		}
+	}
+	if err := metaops.Send(ctx, api, res); err != nil {
+		return err
+	}
+	printWarnings(f, res)
+	fmt.Fprintln(io.ErrOut, summary(f, res, ch.Kind, false))
+	if c.Output == "json" {
+		return printValue(io.Out, res.Stored, "json", false)
+	}
+	return nil
+}
+
+func printWarnings(f *cmdutil.Factory, res *metaops.ChangeResult) {
+	for _, w := range res.Warnings {
+		cmdutil.Warn(f.IO.ErrOut, w)
+	}
+}

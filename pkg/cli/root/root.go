@@ -1,0 +1,151 @@
+// Package root assembles the command tree and turns the outcome of a run
+// into output and an exit code, in one place.
+package root
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/cli/configcmd"
+	"github.com/a0meta/a0meta/pkg/cli/meta"
+	"github.com/a0meta/a0meta/pkg/cli/sandboxcmd"
+	"github.com/a0meta/a0meta/pkg/cli/version"
+	"github.com/a0meta/a0meta/pkg/config"
+	"github.com/a0meta/a0meta/pkg/failure"
+	"github.com/a0meta/a0meta/pkg/iostreams"
+	"github.com/spf13/cobra"
+)
+
+// NewCmdRoot builds the whole tree around a factory.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "a0meta",
+		Short: "Edit Auth0 metadata by path, without losing the rest",
+		Long: `a0meta edits a user's user_metadata and app_metadata and an application's
+client_metadata through the Auth0 Management API.
+
+Auth0 merges a metadata PATCH only at the root: each root key sent is replaced
+whole. a0meta reads the field, edits the nested value you name, and sends back
+only the root keys that changed, so addresses.work never costs you addresses.home.
+
+Try it without an Auth0 account on the built-in sandbox tenant:
+  a0meta --profile sandbox user meta get jane.doe@example.com`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		DisableAutoGenTag: true,
+	}
+	g := &f.Global
+	pf := cmd.PersistentFlags()
+	pf.StringVarP(&g.Profile, "profile", "p", "", "Profile from the config file (or \"sandbox\", the built-in local tenant)")
+	pf.StringVar(&g.Config, "config", "", "Config file (default $XDG_CONFIG_HOME/a0meta/config.yaml)")
+	pf.StringVar(&g.Domain, "domain", "", "Tenant domain, host or URL (e.g. example.eu.auth0.com)")
+	pf.StringVar(&g.ClientID, "client-id", "", "Client ID of the machine-to-machine application")
+	pf.StringVar(&g.Audience, "audience", "", "Management API audience (default https://DOMAIN/api/v2/)")
+	pf.StringVar(&g.Debug, "debug", "", "Trace HTTP requests on stderr, secrets redacted; --debug=redact-values hides bodies too")
+	pf.Lookup("debug").NoOptDefVal = "on"
+	pf.DurationVar(&g.Timeout, "timeout", 30*time.Second, "Time limit for each attempt of a request")
+
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return failure.Usagef("%s\nRun '%s --help' for usage.", err, c.CommandPath())
+	})
+	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		return cmdutil.OneOf("debug", g.Debug, "", "on", "redact-values")
+	}
+
+	cmd.AddCommand(meta.NewCmdUser(f))
+	cmd.AddCommand(meta.NewCmdClient(f))
+	cmd.AddCommand(configcmd.NewCmdConfig(f))
+	cmd.AddCommand(sandboxcmd.NewCmdSandbox(f))
+	cmd.AddCommand(version.NewCmdVersion(f))
+	return cmd
+}
+
+// Main runs a0meta with the process's arguments and streams and returns the
+// exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return Run(ctx, os.Args[1:], iostreams.System(), os.Getenv)
+}
+
+// Run executes one command line and returns its exit code.
+func Run(ctx context.Context, args []string, io *iostreams.IOStreams, env config.Env) int {
+	f := &cmdutil.Factory{IO: io, Env: env}
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+	cmd.SetIn(io.In)
+	cmd.SetOut(io.Out)
+	cmd.SetErr(io.ErrOut)
+	executed, err := cmd.ExecuteContextC(ctx)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err == nil {
+		return 0
+	}
+	err = classify(err)
+	code := failure.CodeOf(err)
+	printError(io, executed, err, code)
+	return int(code)
+}
+
+// classify gives cobra's own untyped errors (unknown command, argument
+// validation) the usage exit code; everything a0meta returns is typed.
+func classify(err error) error {
+	var c failure.Coder
+	if errors.As(err, &c) {
+		return err
+	}
+	msg := err.Error()
+	for _, prefix := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "invalid argument", "flag needs an argument", "required flag"} {
+		if strings.HasPrefix(msg, prefix) {
+			return failure.Wrap(failure.Usage, err, "usage")
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return failure.Wrap(failure.General, err, "interrupted")
+	}
+	return err
+}
+
+func printError(io *iostreams.IOStreams, cmd *cobra.Command, err error, code failure.Code) {
+	msg := err.Error()
+	var fe *failure.Error
+	if errors.As(err, &fe) && fe.Msg == "usage" && fe.Err != nil {
+		msg = fe.Err.Error()
+	}
+	if cmd != nil {
+		if o := cmd.Flags().Lookup("output"); o != nil && o.Changed && o.Value.String() == "json" {
+			e := jsonError{ExitCode: int(code), Message: msg}
+			var hd failure.HTTPDetail
+			if errors.As(err, &hd) && hd.HTTPStatus() != 0 {
+				e.Status = hd.HTTPStatus()
+				e.ErrorCode = hd.Auth0ErrorCode()
+			}
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(map[string]jsonError{"error": e})
+			io.ErrOut.Write(b.Bytes())
+			return
+		}
+	}
+	fmt.Fprintf(io.ErrOut, "a0meta: %s\n", msg)
+}
+
+// jsonError is the machine-readable error line of -o json, in the
+// contract's key order.
+type jsonError struct {
+	ExitCode  int    `json:"exit_code"`
+	Status    int    `json:"status,omitempty"`
+	ErrorCode string `json:"error_code,omitempty"`
+	Message   string `json:"message"`
+}

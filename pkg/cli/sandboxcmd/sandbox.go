@@ -1,0 +1,207 @@
+// Package sandboxcmd is `a0meta sandbox`: serve the local emulator of the
+// Management API, or reset the state of the built-in sandbox profile.
+package sandboxcmd
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/config"
+	"github.com/a0meta/a0meta/pkg/failure"
+	"github.com/a0meta/a0meta/pkg/sandbox"
+	"github.com/spf13/cobra"
+)
+
+// NewCmdSandbox returns `a0meta sandbox`.
+func NewCmdSandbox(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Run or reset the local sandbox tenant",
+		Long: `The sandbox is a local emulator of the parts of the Auth0 Management API that
+a0meta uses, faithful to Auth0's root-level merge, error bodies and limits.
+
+--profile sandbox runs any command against it in-process, with its state kept
+in $XDG_DATA_HOME/a0meta/sandbox.json. It starts with the users and
+applications of Auth0's metadata page: Jane (auth0|jane1,
+jane.doe@example.com) and myclient (myclientid123).`,
+	}
+	cmd.AddCommand(NewCmdServe(f, nil), newCmdReset(f))
+	return cmdutil.Group(cmd)
+}
+
+// ServeOptions are the flags of `sandbox serve`.
+type ServeOptions struct {
+	Addr      string
+	Data      string
+	RateLimit float64
+	Burst     int
+}
+
+// NewCmdServe returns `sandbox serve`; runF replaces serving in tests.
+func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Command {
+	opts := &ServeOptions{}
+	var rate string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the sandbox tenant over HTTP on a loopback address",
+		Long: `Serve the sandbox tenant over HTTP for rehearsing runbooks with a0meta, curl
+or any other client. It prints its URL and demo credentials and runs until
+interrupted. Without --data the state lives in memory, seeded afresh.`,
+		Example: `  a0meta sandbox serve
+  a0meta sandbox serve --addr 127.0.0.1:0 --data ./tenant.json --rate-limit 2/s
+
+  # in another shell
+  export A0META_DOMAIN=http://127.0.0.1:4280 A0META_CLIENT_ID=a0meta-sandbox
+  export A0META_CLIENT_SECRET=sandbox-secret-not-for-production
+  a0meta user meta get 'auth0|jane1'`,
+		Args: cmdutil.ExactArgs(0, ""),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := parseRate(rate)
+			if err != nil {
+				return err
+			}
+			opts.RateLimit = r
+			host, _, err := net.SplitHostPort(opts.Addr)
+			if err != nil {
+				return failure.Usagef("invalid --addr %q: %v", opts.Addr, err)
+			}
+			if !isLoopback(host) {
+				return failure.Usagef("invalid --addr %q: the sandbox serves only loopback addresses (127.0.0.1, ::1, localhost): its credentials are public", opts.Addr)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return serve(cmd, f, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:4280", "Loopback address to listen on (port 0 picks a free one)")
+	cmd.Flags().StringVar(&opts.Data, "data", "", "State file to load and save (default: in memory)")
+	cmd.Flags().StringVar(&rate, "rate-limit", "", "Answer 429 past N requests per second, like a real tenant (N/s or N/m)")
+	cmd.Flags().IntVar(&opts.Burst, "burst", 0, "Token bucket size for --rate-limit (default: the rate, at least 1)")
+	return cmd
+}
+
+func parseRate(s string) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	num, unit, _ := strings.Cut(s, "/")
+	n, err := strconv.ParseFloat(num, 64)
+	if err != nil || n <= 0 {
+		return 0, failure.Usagef("invalid --rate-limit %q: want N/s or N/m with N > 0", s)
+	}
+	switch unit {
+	case "", "s":
+		return n, nil
+	case "m", "min":
+		return n / 60, nil
+	}
+	return 0, failure.Usagef("invalid --rate-limit %q: want N/s or N/m", s)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func serve(cmd *cobra.Command, f *cmdutil.Factory, opts *ServeOptions) error {
+	if opts.Data != "" {
+		unlock, err := sandbox.Lock(opts.Data)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	burst := opts.Burst
+	if burst == 0 && opts.RateLimit > 0 {
+		burst = max(1, int(opts.RateLimit))
+	}
+	srv, err := sandbox.Open(sandbox.Options{DataFile: opts.Data, Seed: true, RateLimit: opts.RateLimit, Burst: burst})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return failure.Wrap(failure.General, err, "sandbox: listen on %s", opts.Addr)
+	}
+	url := "http://" + ln.Addr().String()
+	out := f.IO.Out
+	fmt.Fprintf(out, "Sandbox tenant serving on %s\n", url)
+	fmt.Fprintf(out, "  domain         %s\n", url)
+	fmt.Fprintf(out, "  client_id      %s\n", sandbox.DemoClientID)
+	fmt.Fprintf(out, "  client_secret  %s   (public demo credentials)\n", sandbox.DemoClientSecret)
+	fmt.Fprintf(out, "  audience       %s\n", config.DefaultAudience(url))
+	if opts.Data != "" {
+		fmt.Fprintf(out, "  state          %s\n", opts.Data)
+	}
+	fmt.Fprintf(out, "Use it with:\n  export A0META_DOMAIN=%s A0META_CLIENT_ID=%s A0META_CLIENT_SECRET=%s\n", url, sandbox.DemoClientID, sandbox.DemoClientSecret)
+	fmt.Fprintln(out, "Press Ctrl-C to stop.")
+
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	ctx := cmd.Context()
+	for {
+		select {
+		case <-tick.C:
+			if err := srv.Save(); err != nil {
+				cmdutil.Warn(f.IO.ErrOut, "saving sandbox state: "+err.Error())
+			}
+		case err := <-errc:
+			if errors.Is(err, http.ErrServerClosed) {
+				err = nil
+			}
+			if serr := srv.Save(); err == nil {
+				err = serr
+			}
+			return err
+		case <-ctx.Done():
+			_ = hs.Close()
+			fmt.Fprintln(f.IO.ErrOut, "Sandbox stopped")
+			return srv.Save()
+		}
+	}
+}
+
+func newCmdReset(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "reset",
+		Short: "Restore the built-in sandbox profile's tenant to its seed state",
+		Example: `  a0meta sandbox reset
+  a0meta --profile sandbox user meta get jane.doe@example.com`,
+		Args: cmdutil.ExactArgs(0, ""),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, err := config.DataDir(f.Env)
+			if err != nil {
+				return err
+			}
+			file := filepath.Join(dir, "sandbox.json")
+			unlock, err := sandbox.Lock(file)
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			srv, err := sandbox.Open(sandbox.Options{DataFile: file, Seed: true})
+			if err != nil {
+				return err
+			}
+			if err := srv.Reset(); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IO.ErrOut, "Sandbox tenant reset to its seed state (%s)\n", file)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,283 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/a0meta/a0meta/pkg/failure"
+)
+
+// The built-in sandbox profile. The sandbox package serves the same
+// literal values; they are demo credentials of a local emulator, not
+// secrets. The domain and audience are virtual and stable (not the
+// server's ephemeral port) so sandbox tokens are cached like a tenant's.
+const (
+	SandboxDomain       = "sandbox.a0meta.local"
+	SandboxClientID     = "a0meta-sandbox"
+	SandboxClientSecret = "sandbox-secret-not-for-production"
+	SandboxAudience     = "https://sandbox.a0meta.local/api/v2/"
+)
+
+// Sources of values that are not a profile.
+const (
+	SourceDefaultAudience = "default for the domain"
+	SourceSandbox         = "built-in sandbox profile"
+)
+
+// Flags are the command-line inputs of one run; "" means not given.
+type Flags struct {
+	Profile, Domain, ClientID, Audience, ConfigFile string
+}
+
+// Value is a setting and where it came from ("--domain flag",
+// "A0META_DOMAIN", `profile "prod" in /path/config.yaml`, "AUTH0_DOMAIN",
+// ...). Source is "" when Value is unset.
+type Value struct {
+	Value  string
+	Source string
+}
+
+func (v Value) set() bool { return v.Value != "" }
+
+// Settings are the effective settings of one run.
+type Settings struct {
+	Profile         string // lower-cased; "" when no profile is in use
+	ProfileSource   string // "--profile flag", "A0META_PROFILE", "default_profile in /path"
+	ProfileExplicit bool   // chosen by --profile or A0META_PROFILE
+	Sandbox         bool   // the built-in sandbox profile: the cli serves BaseURL
+
+	ConfigFile   string
+	ConfigExists bool
+
+	Domain, ClientID, ClientSecret, Token, Audience Value
+
+	// BaseURL is the normalized domain, "https://host[:port]" or
+	// "http://127.0.0.1:port", without a trailing slash. Empty for the
+	// sandbox until the cli fills it with its server's URL.
+	BaseURL string
+
+	Warnings []string
+}
+
+// Resolve works out the settings of one run from the flags, the
+// environment and the config file, following the contract:
+//
+// The profile is --profile, else A0META_PROFILE (both explicit), else the
+// file's default_profile (implicit), else none.
+//
+// With an explicit profile: flags > the profile > A0META_* > AUTH0_* >
+// defaults. The environment only fills what the profile leaves out, so an
+// ambient variable never redirects a profile the user chose. A0META_TOKEN
+// is ignored (with a warning) when the profile has a client secret.
+//
+// Otherwise: flags > A0META_* > the implicit profile > AUTH0_DOMAIN,
+// AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET > defaults. A token in effect wins
+// over client credentials.
+//
+// A client secret from a profile is only sent to that profile's domain:
+// if the domain in effect comes from elsewhere and names another host,
+// Resolve refuses (failure.Usage), naming both sources.
+//
+// The sandbox profile is built in and all-or-nothing: chosen explicitly, it
+// refuses --domain, --client-id and --audience and ignores A0META_*;
+// chosen as default_profile, it steps aside entirely when a flag or an
+// A0META_* credential variable is given (they rank above an implicit
+// profile, and the sandbox cannot be mixed with a real tenant).
+//
+// Missing credentials are not an error here; see CredentialsError.
+func Resolve(flags Flags, env Env) (*Settings, error) {
+	s := &Settings{ConfigFile: flags.ConfigFile}
+	if s.ConfigFile == "" {
+		p, err := ConfigPath(env)
+		if err != nil {
+			return nil, failure.Wrap(failure.Usage, err, "cannot find the config file")
+		}
+		s.ConfigFile = p
+	}
+	file, err := LoadFile(s.ConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	s.ConfigExists = file.Exists
+	s.Warnings = append(s.Warnings, file.Warnings...)
+	if !file.Exists && (flags.ConfigFile != "" || env("A0META_CONFIG") != "") {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("config file %s does not exist", s.ConfigFile))
+	}
+
+	// Which profile.
+	switch {
+	case flags.Profile != "":
+		s.Profile, s.ProfileSource, s.ProfileExplicit = flags.Profile, "--profile flag", true
+	case env("A0META_PROFILE") != "":
+		s.Profile, s.ProfileSource, s.ProfileExplicit = env("A0META_PROFILE"), "A0META_PROFILE", true
+	case file.DefaultProfile != "":
+		s.Profile, s.ProfileSource = file.DefaultProfile, "default_profile in "+s.ConfigFile
+	}
+	s.Profile = strings.ToLower(strings.TrimSpace(s.Profile))
+
+	flagDomain := src(flags.Domain, "--domain flag")
+	flagClientID := src(flags.ClientID, "--client-id flag")
+	flagAudience := src(flags.Audience, "--audience flag")
+	envv := func(name string) Value { return src(env(name), name) }
+
+	if s.Profile == SandboxProfile {
+		if s.ProfileExplicit {
+			return s.resolveSandbox(flagDomain, flagClientID, flagAudience, env)
+		}
+		var overriding []string
+		for _, v := range []Value{flagDomain, flagClientID, flagAudience, envv("A0META_DOMAIN"), envv("A0META_CLIENT_ID"),
+			envv("A0META_CLIENT_SECRET"), envv("A0META_TOKEN"), envv("A0META_AUDIENCE")} {
+			if v.set() {
+				overriding = append(overriding, v.Source)
+			}
+		}
+		if len(overriding) == 0 {
+			return s.resolveSandbox(flagDomain, flagClientID, flagAudience, env)
+		}
+		s.Warnings = append(s.Warnings, fmt.Sprintf("default_profile %q in %s is not used because %s is given",
+			SandboxProfile, s.ConfigFile, strings.Join(overriding, ", ")))
+		s.Profile, s.ProfileSource = "", ""
+	}
+
+	var prof Profile
+	profSrc := ""
+	if s.Profile != "" {
+		p, ok := file.Profiles[s.Profile]
+		if !ok {
+			return nil, s.unknownProfile(file)
+		}
+		prof, profSrc = p, fmt.Sprintf("profile %q in %s", s.Profile, s.ConfigFile)
+	}
+	fromProf := func(v string) Value { return src(v, profSrc) }
+
+	if s.ProfileExplicit {
+		s.Domain = first(flagDomain, fromProf(prof.Domain), envv("A0META_DOMAIN"), envv("AUTH0_DOMAIN"))
+		s.ClientID = first(flagClientID, fromProf(prof.ClientID), envv("A0META_CLIENT_ID"), envv("AUTH0_CLIENT_ID"))
+		s.ClientSecret = first(fromProf(prof.ClientSecret), envv("A0META_CLIENT_SECRET"), envv("AUTH0_CLIENT_SECRET"))
+		s.Audience = first(flagAudience, fromProf(prof.Audience), envv("A0META_AUDIENCE"))
+		if prof.ClientSecret == "" {
+			s.Token = envv("A0META_TOKEN")
+		} else if env("A0META_TOKEN") != "" {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("A0META_TOKEN is ignored: profile %q has its own client secret", s.Profile))
+		}
+	} else {
+		s.Domain = first(flagDomain, envv("A0META_DOMAIN"), fromProf(prof.Domain), envv("AUTH0_DOMAIN"))
+		s.ClientID = first(flagClientID, envv("A0META_CLIENT_ID"), fromProf(prof.ClientID), envv("AUTH0_CLIENT_ID"))
+		s.ClientSecret = first(envv("A0META_CLIENT_SECRET"), fromProf(prof.ClientSecret), envv("AUTH0_CLIENT_SECRET"))
+		s.Audience = first(flagAudience, envv("A0META_AUDIENCE"), fromProf(prof.Audience))
+		s.Token = envv("A0META_TOKEN")
+	}
+
+	if !s.Domain.set() {
+		return nil, s.noDomain(prof, profSrc)
+	}
+	base, _, err := NormalizeDomain(s.Domain.Value)
+	if err != nil {
+		return nil, failure.Wrap(failure.Usage, err, "bad domain from %s", s.Domain.Source)
+	}
+	s.BaseURL = base
+
+	// A profile's secret goes only to the profile's own domain. The
+	// same host reached through another source is still its own domain.
+	if profSrc != "" && !s.Token.set() && s.ClientSecret.Source == profSrc && s.Domain.Source != profSrc && !sameTenant(prof.Domain, base) {
+		home := "which has no domain of its own"
+		if prof.Domain != "" {
+			home = "whose domain is " + prof.Domain
+		}
+		return nil, failure.Usagef("client secret comes from %s (%s) but domain comes from %s (%s); refusing to send the profile's secret to another domain",
+			profSrc, home, s.Domain.Source, s.Domain.Value)
+	}
+	if s.Audience.Source == profSrc && profSrc != "" && s.Domain.Source != profSrc && !sameTenant(prof.Domain, base) {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("audience %s comes from %s but domain comes from %s (%s)",
+			s.Audience.Value, profSrc, s.Domain.Source, s.Domain.Value))
+	}
+	if !s.Audience.set() {
+		s.Audience = Value{DefaultAudience(base), SourceDefaultAudience}
+	}
+	return s, nil
+}
+
+func (s *Settings) resolveSandbox(flagDomain, flagClientID, flagAudience Value, env Env) (*Settings, error) {
+	for _, v := range []Value{flagDomain, flagClientID, flagAudience} {
+		if v.set() {
+			return nil, failure.Usagef("%s cannot be used with the sandbox profile (chosen by %s): the sandbox tenant is built in; leave out %s or choose another profile",
+				v.Source, s.ProfileSource, strings.TrimSuffix(v.Source, " flag"))
+		}
+	}
+	if env("A0META_TOKEN") != "" {
+		s.Warnings = append(s.Warnings, "A0META_TOKEN is ignored: the sandbox profile has its own client secret")
+	}
+	s.Sandbox = true
+	s.Domain = Value{SandboxDomain, SourceSandbox}
+	s.ClientID = Value{SandboxClientID, SourceSandbox}
+	s.ClientSecret = Value{SandboxClientSecret, SourceSandbox}
+	s.Audience = Value{SandboxAudience, SourceSandbox}
+	return s, nil
+}
+
+func (s *Settings) unknownProfile(file *File) error {
+	where := "(the file does not exist)"
+	if file.Exists {
+		where = "(it has no profiles)"
+		if names := file.ProfileNames(); len(names) > 0 {
+			where = "(profiles: " + strings.Join(names, ", ") + ")"
+		}
+	}
+	return failure.Usagef("profile %q (from %s) is not defined in %s %s; %q is the built-in local tenant",
+		s.Profile, s.ProfileSource, s.ConfigFile, where, SandboxProfile)
+}
+
+func (s *Settings) noDomain(prof Profile, profSrc string) error {
+	lead := "no Auth0 tenant configured"
+	if profSrc != "" {
+		lead = profSrc + " has no domain"
+	}
+	return failure.Usagef("%s: write a profile with\n"+
+		"  a0meta config set-profile prod --domain example.eu.auth0.com --client-id ID   (the secret is read from stdin or a prompt)\n"+
+		"or set A0META_DOMAIN, A0META_CLIENT_ID and A0META_CLIENT_SECRET (or pass --domain);\n"+
+		"to try a0meta on a local sandbox tenant, use --profile sandbox", lead)
+}
+
+// CredentialsError is nil when the settings can authenticate (a token, or
+// a client id and secret), else a failure.Usage saying what is missing.
+func (s *Settings) CredentialsError() error {
+	if s.Sandbox || s.Token.set() || (s.ClientID.set() && s.ClientSecret.set()) {
+		return nil
+	}
+	var missing []string
+	if !s.ClientID.set() {
+		missing = append(missing, "client_id (--client-id, A0META_CLIENT_ID or the profile's client_id)")
+	}
+	if !s.ClientSecret.set() {
+		missing = append(missing, "client secret (A0META_CLIENT_SECRET or the profile's client_secret)")
+	}
+	return failure.Usagef("no credentials for %s: missing %s; or set A0META_TOKEN to a Management API token",
+		s.Domain.Value, strings.Join(missing, " and "))
+}
+
+// sameTenant reports whether a profile's configured domain normalizes to
+// base.
+func sameTenant(profDomain, base string) bool {
+	if profDomain == "" {
+		return false
+	}
+	b, _, err := NormalizeDomain(profDomain)
+	return err == nil && b == base
+}
+
+func src(v, source string) Value {
+	if v == "" {
+		return Value{}
+	}
+	return Value{v, source}
+}
+
+// first is the first set value, in precedence order.
+func first(vs ...Value) Value {
+	for _, v := range vs {
+		if v.set() {
+			return v
+		}
+	}
+	return Value{}
+}

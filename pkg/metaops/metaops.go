@@ -1,0 +1,362 @@
+// Package metaops runs the read-edit-write of one metadata field against a
+// tenant: it resolves the target, reads the field once, lets the pure edit
+// engine compute the root-level PATCH, and sends it (or not). It holds no
+// HTTP or JSON-editing code of its own; the cli calls it.
+package metaops
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/a0meta/a0meta/pkg/failure"
+	"github.com/a0meta/a0meta/pkg/metaedit"
+	"github.com/a0meta/a0meta/pkg/metapath"
+	"github.com/a0meta/a0meta/pkg/mgmt"
+	"github.com/tidwall/gjson"
+)
+
+// API is the part of the Management API client this package uses.
+type API interface {
+	GetUserField(ctx context.Context, userID, field string) (json.RawMessage, error)
+	PatchUser(ctx context.Context, userID string, body []byte) (json.RawMessage, error)
+	UsersByEmail(ctx context.Context, email string, fields ...string) ([]json.RawMessage, error)
+	GetClientField(ctx context.Context, clientID, field string) (json.RawMessage, error)
+	PatchClient(ctx context.Context, clientID string, body []byte) (json.RawMessage, error)
+	ListClients(ctx context.Context) ([]mgmt.ClientRef, error)
+}
+
+// Kind names the metadata field a command works on.
+type Kind int
+
+const (
+	UserMetadata Kind = iota
+	AppMetadata
+	ClientMetadata
+)
+
+// Field is the field's name in the Management API.
+func (k Kind) Field() string {
+	switch k {
+	case AppMetadata:
+		return "app_metadata"
+	case ClientMetadata:
+		return "client_metadata"
+	}
+	return "user_metadata"
+}
+
+// Noun is what the target is called in messages.
+func (k Kind) Noun() string {
+	if k == ClientMetadata {
+		return "client"
+	}
+	return "user"
+}
+
+// ProfileSizeGuidance is Auth0's advice for a whole user profile.
+const ProfileSizeGuidance = 10 * 1024
+
+// Target is a resolved user or client.
+type Target struct {
+	Kind  Kind
+	Input string // as typed
+	ID    string // user_id or client_id
+}
+
+// Validate checks operations against the field's rules before any request.
+func Validate(kind Kind, ops []metaedit.Op) error {
+	if kind != ClientMetadata {
+		return nil
+	}
+	for _, op := range ops {
+		if err := metaedit.CheckClientPath(op.Path); err != nil {
+			return err
+		}
+		if op.Kind == metaedit.Set && gjson.ParseBytes(op.Value).Type != gjson.String {
+			return failure.Usagef("client_metadata values must be strings: %s is given %s", op.Path, describeJSON(op.Value))
+		}
+	}
+	return nil
+}
+
+func describeJSON(raw []byte) string {
+	switch gjson.ParseBytes(raw).Type {
+	case gjson.Null:
+		return "null"
+	case gjson.False, gjson.True:
+		return "a boolean"
+	case gjson.Number:
+		return "a number"
+	case gjson.String:
+		return "a string"
+	}
+	if gjson.ParseBytes(raw).IsArray() {
+		return "an array"
+	}
+	return "an object"
+}
+
+// ValidateTarget refuses, before any request, what can be neither a user_id
+// nor an email address.
+func ValidateTarget(kind Kind, input string) error {
+	if input == "" {
+		return failure.Usagef("empty %s", kind.Noun())
+	}
+	if kind == ClientMetadata {
+		return nil
+	}
+	if strings.Contains(input, "|") {
+		return nil
+	}
+	if strings.Count(input, "@") == 1 && !strings.HasPrefix(input, "@") && !strings.HasSuffix(input, "@") {
+		return nil
+	}
+	return failure.Usagef("%q is neither a user_id (Auth0 user_ids hold a '|', e.g. auth0|abc123) nor an email address", input)
+}
+
+// Resolve turns what the user typed into an id, with the fewest requests:
+// none for a user_id, one users-by-email lookup for an email. Clients are
+// resolved lazily by Read (a name is only looked up when no client has that id).
+func Resolve(ctx context.Context, api API, kind Kind, input string) (Target, error) {
+	t := Target{Kind: kind, Input: input, ID: input}
+	if err := ValidateTarget(kind, input); err != nil {
+		return t, err
+	}
+	if kind == ClientMetadata || strings.Contains(input, "|") {
+		return t, nil
+	}
+	email := strings.ToLower(input)
+	users, err := api.UsersByEmail(ctx, email, "user_id")
+	if err != nil {
+		return t, err
+	}
+	var ids []string
+	for _, u := range users {
+		if id := gjson.GetBytes(u, "user_id").String(); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return t, failure.NotFoundf("no user with email %s", email)
+	case 1:
+		t.ID = ids[0]
+		return t, nil
+	}
+	return t, failure.Usagef("%d users have email %s; name one by user_id: %s", len(ids), email, strings.Join(ids, ", "))
+}
+
+// Read resolves the target and reads its field once. A field the object does
+// not have is "{}".
+func Read(ctx context.Context, api API, kind Kind, input string) (Target, []byte, error) {
+	t, err := Resolve(ctx, api, kind, input)
+	if err != nil {
+		return t, nil, err
+	}
+	doc, err := readField(ctx, api, &t)
+	if err != nil {
+		return t, nil, err
+	}
+	doc, err = metaedit.Normalize(doc)
+	return t, doc, err
+}
+
+func readField(ctx context.Context, api API, t *Target) ([]byte, error) {
+	if t.Kind != ClientMetadata {
+		return api.GetUserField(ctx, t.ID, t.Kind.Field())
+	}
+	doc, err := api.GetClientField(ctx, t.ID, t.Kind.Field())
+	if err == nil || failure.CodeOf(err) != failure.NotFound {
+		return doc, err
+	}
+	// No client has that id: accept an exact, unique application name.
+	clients, lerr := api.ListClients(ctx)
+	if lerr != nil {
+		return nil, lerr
+	}
+	var ids []string
+	for _, c := range clients {
+		if c.Name == t.Input {
+			ids = append(ids, c.ClientID)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return nil, failure.Wrap(failure.NotFound, err, "no client has id or name %q", t.Input)
+	case 1:
+		t.ID = ids[0]
+		return api.GetClientField(ctx, t.ID, t.Kind.Field())
+	}
+	return nil, failure.Usagef("%d clients are named %q; name one by client_id: %s", len(ids), t.Input, strings.Join(ids, ", "))
+}
+
+// GetResult is what `get` prints.
+type GetResult struct {
+	Target  Target
+	Doc     []byte   // the whole field
+	Values  [][]byte // one per asked path, in order
+	Missing []string // asked paths that are not there
+}
+
+// Get reads the field and looks up each path in it.
+func Get(ctx context.Context, api API, kind Kind, input string, paths []metapath.Path) (*GetResult, error) {
+	for _, p := range paths {
+		if kind == ClientMetadata {
+			if err := metaedit.CheckClientPath(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	t, doc, err := Read(ctx, api, kind, input)
+	if err != nil {
+		return nil, err
+	}
+	res := &GetResult{Target: t, Doc: doc}
+	for _, p := range paths {
+		v, found, err := metaedit.Get(doc, p)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			res.Missing = append(res.Missing, p.String())
+			continue
+		}
+		res.Values = append(res.Values, v)
+	}
+	if len(res.Missing) > 0 {
+		return res, failure.NotFoundf("not in %s of %s: %s", kind.Field(), t.ID, strings.Join(res.Missing, ", "))
+	}
+	return res, nil
+}
+
+// Change is one write: ops applied in order, or a clear.
+type Change struct {
+	Kind   Kind
+	Target string
+	Ops    []metaedit.Op
+	Clear  bool
+	DryRun bool
+}
+
+// ChangeResult tells what happened.
+type ChangeResult struct {
+	Target   Target
+	Edit     *metaedit.Result
+	Body     []byte // the exact PATCH body; nil when nothing changed
+	Sent     bool
+	Stored   []byte // the field as the server holds it after the PATCH (or as computed on a dry run)
+	Warnings []string
+}
+
+// Plan reads the field once and computes the exact PATCH body (nil when
+// nothing would change). Nothing is sent.
+func Plan(ctx context.Context, api API, ch Change) (*ChangeResult, error) {
+	if err := Validate(ch.Kind, ch.Ops); err != nil {
+		return nil, err
+	}
+	t, doc, err := Read(ctx, api, ch.Kind, ch.Target)
+	if err != nil {
+		return nil, err
+	}
+	res := &ChangeResult{Target: t}
+	var edit *metaedit.Result
+	if ch.Clear {
+		edit, err = clearEdit(ch.Kind, doc)
+	} else {
+		edit, err = metaedit.Apply(doc, ch.Ops)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Edit = edit
+	res.Stored = edit.After
+	if edit.Patch == nil {
+		return res, nil
+	}
+	if ch.Kind == ClientMetadata {
+		if err := metaedit.CheckClientMetadata(edit.After); err != nil {
+			return nil, err
+		}
+	}
+	if ch.Kind == AppMetadata && !ch.Clear {
+		for _, root := range edit.ChangedRoots {
+			if metapath.Reserved(root) && gjson.GetBytes(edit.After, metapath.Path{root}.GJSON()).Exists() {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%q is a reserved app_metadata name; Auth0 may reject it or misbehave", root))
+			}
+		}
+	}
+	res.Body = wrap(ch.Kind.Field(), edit.Patch)
+	return res, nil
+}
+
+// Send PATCHes a planned change. It does nothing when the plan has no body.
+func Send(ctx context.Context, api API, res *ChangeResult) error {
+	if res.Body == nil {
+		return nil
+	}
+	kind := res.Target.Kind
+	var resp []byte
+	var err error
+	if kind == ClientMetadata {
+		resp, err = api.PatchClient(ctx, res.Target.ID, res.Body)
+	} else {
+		resp, err = api.PatchUser(ctx, res.Target.ID, res.Body)
+	}
+	if err != nil {
+		return err
+	}
+	res.Sent = true
+	if stored := gjson.GetBytes(resp, kind.Field()); stored.Exists() && stored.IsObject() {
+		res.Stored = []byte(stored.Raw)
+	} else if gjson.ValidBytes(resp) {
+		// Auth0 drops an emptied app_metadata from the user.
+		res.Stored = []byte("{}")
+	}
+	if kind != ClientMetadata {
+		size := len(gjson.GetBytes(resp, "user_metadata").Raw) + len(gjson.GetBytes(resp, "app_metadata").Raw)
+		if size > ProfileSizeGuidance {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("the metadata of %s is now %d bytes, past Auth0's guidance of 10 KB per profile; Auth0 may refuse larger profiles in future", res.Target.ID, size))
+		}
+	}
+	return nil
+}
+
+// Apply is Plan then, unless DryRun, Send.
+func Apply(ctx context.Context, api API, ch Change) (*ChangeResult, error) {
+	res, err := Plan(ctx, api, ch)
+	if err != nil || ch.DryRun {
+		return res, err
+	}
+	return res, Send(ctx, api, res)
+}
+
+// clearEdit empties the field. Users take "{}"; Auth0 documents only null
+// removal for client_metadata, so each existing key is sent as null.
+func clearEdit(kind Kind, doc []byte) (*metaedit.Result, error) {
+	after := []byte("{}")
+	patch, roots, err := metaedit.RootDiff(doc, after)
+	if err != nil {
+		return nil, err
+	}
+	res := &metaedit.Result{Before: doc, After: after, ChangedRoots: roots}
+	if patch == nil {
+		return res, nil
+	}
+	if kind == ClientMetadata {
+		res.Patch = patch
+	} else {
+		res.Patch = after
+	}
+	return res, nil
+}
+
+func wrap(field string, patch []byte) []byte {
+	b := make([]byte, 0, len(field)+len(patch)+5)
+	b = append(b, '{', '"')
+	b = append(b, field...)
+	b = append(b, '"', ':')
+	b = append(b, patch...)
+	return append(b, '}')
+}

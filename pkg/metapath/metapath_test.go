@@ -1,0 +1,304 @@
+package metapath
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/a0meta/a0meta/pkg/failure"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Path
+		wantErr string
+	}{
+		{in: "a", want: Path{"a"}},
+		{in: "addresses.home", want: Path{"addresses", "home"}},
+		{in: "tags.-1", want: Path{"tags", "-1"}},
+		{in: "a*b.#tag.@home.q?.pipe|key", want: Path{"a*b", "#tag", "@home", "q?", "pipe|key"}},
+		{in: `:lead.back\slash.sp ace.ünï.=eq.!bang.x"y`, want: Path{":lead", `back\slash`, "sp ace", "ünï", "=eq", "!bang", `x"y`}},
+		{in: "", wantErr: "the path is empty"},
+		{in: "a..b", wantErr: `invalid path "a..b": empty key between dots`},
+		{in: ".a", wantErr: "starts with a dot"},
+		{in: "a.", wantErr: "ends with a dot"},
+		{in: ".", wantErr: "starts with a dot"},
+		{in: "a$b", wantErr: "'$'"},
+		{in: "$", wantErr: "'$'"},
+		{in: "a.$set", wantErr: "'$'"},
+		{in: "a\xff", wantErr: "UTF-8"},
+	}
+	for _, tt := range tests {
+		got, err := Parse(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Parse(%q) error = %v, want one containing %q", tt.in, err, tt.wantErr)
+			}
+			if failure.CodeOf(err) != failure.Usage {
+				t.Errorf("Parse(%q) code = %d, want %d", tt.in, failure.CodeOf(err), failure.Usage)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Parse(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+		if got.String() != tt.in {
+			t.Errorf("Parse(%q).String() = %q", tt.in, got.String())
+		}
+	}
+}
+
+func TestIndex(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		isIx bool
+	}{
+		{"0", 0, true}, {"7", 7, true}, {"2313", 2313, true}, {"-1", -1, true},
+		{"007", 0, false}, {"00", 0, false}, {"+1", 0, false}, {"-0", 0, false}, {"-2", 0, false},
+		{"1e3", 0, false}, {"1.5", 0, false}, {"", 0, false}, {"a", 0, false}, {" 1", 0, false},
+		{"99999999999999999999999", 0, false},
+	}
+	for _, tt := range tests {
+		n, ok := Index(tt.in)
+		if n != tt.n || ok != tt.isIx {
+			t.Errorf("Index(%q) = %d, %v; want %d, %v", tt.in, n, ok, tt.n, tt.isIx)
+		}
+	}
+}
+
+// trapKeys are keys that mean something to gjson/sjson path syntax.
+var trapKeys = []string{
+	"a*b", "a?c", "#tag", "#", "@home", "@this", "q?", "pipe|key", ":lead", ":",
+	`back\slash`, "sp ace", "ünï", "=eq", "!bang", "!true", `quo"te`, "0", "-1",
+	"007", "a:b", "<lt>", "%pct", "tab\tkey", "(paren)", "[br]", "{cu}", "a~b", "a`b",
+	"a'b", "a^b", "a&b", "a+b", "a,b", "a/b", "a;b",
+}
+
+// TestGJSONEscapesEveryTrap proves that GJSON() makes each key literal: in a
+// document holding the trap key next to the keys a wildcard or modifier
+// would match instead, gjson finds exactly the trap key's value.
+func TestGJSONEscapesEveryTrap(t *testing.T) {
+	for _, k := range trapKeys {
+		doc := `{"a":"WRONG-a","ab":"WRONG-ab","foo":"WRONG-foo","lead":"WRONG-lead","home":"WRONG-home",` +
+			string(QuoteJSON(k)) + `:{"x":"RIGHT"}}`
+		p := Path{k, "x"}
+		got := gjson.Get(doc, p.GJSON())
+		if got.String() != "RIGHT" {
+			t.Errorf("key %q: gjson.Get(%q) = %q, want RIGHT", k, p.GJSON(), got.Raw)
+		}
+	}
+	if got := (Path{":lead"}).GJSON(); got != `\:lead` {
+		t.Errorf(`GJSON(":lead") = %q, want \:lead`, got)
+	}
+	if got := (Path{"a", "b"}).GJSON(); got != "a.b" {
+		t.Errorf("GJSON(a.b) = %q", got)
+	}
+	// Numeric segments index arrays and name keys of objects.
+	if got := gjson.Get(`{"t":["x","y"]}`, Path{"t", "1"}.GJSON()).String(); got != "y" {
+		t.Errorf("array index via GJSON = %q", got)
+	}
+	if got := gjson.Get(`{"t":{"1":"k"}}`, Path{"t", "1"}.GJSON()).String(); got != "k" {
+		t.Errorf("numeric key via GJSON = %q", got)
+	}
+}
+
+func TestParseAssignment(t *testing.T) {
+	tests := []struct {
+		in      string
+		path    Path
+		kind    AssignKind
+		value   string
+		wantErr string
+	}{
+		{in: "zip=02134", path: Path{"zip"}, kind: String, value: `"02134"`},
+		{in: "a.b=c", path: Path{"a", "b"}, kind: String, value: `"c"`},
+		{in: "x=", path: Path{"x"}, kind: String, value: `""`},
+		{in: "x=a=b", path: Path{"x"}, kind: String, value: `"a=b"`},
+		{in: "x=a:=b", path: Path{"x"}, kind: String, value: `"a:=b"`},
+		{in: "a:b=c", path: Path{"a:b"}, kind: String, value: `"c"`},
+		{in: "html=<b>&amp;</b>", path: Path{"html"}, kind: String, value: `"<b>&amp;</b>"`},
+		{in: "q=say \"hi\"\\", path: Path{"q"}, kind: String, value: `"say \"hi\"\\"`},
+		{in: "nl=a\nb\tc\x01", path: Path{"nl"}, kind: String, value: `"a\nb\tc\u0001"`},
+		{in: "u=ünï 😀 \u2028", path: Path{"u"}, kind: String, value: "\"ünï 😀 \u2028\""},
+		{in: "age:=42", path: Path{"age"}, kind: JSON, value: `42`},
+		{in: "big:=12345678901234567890", path: Path{"big"}, kind: JSON, value: `12345678901234567890`},
+		{in: "f:=1.0", path: Path{"f"}, kind: JSON, value: `1.0`},
+		{in: "beta:=true", path: Path{"beta"}, kind: JSON, value: `true`},
+		{in: `tags:=["a","b"]`, path: Path{"tags"}, kind: JSON, value: `["a","b"]`},
+		{in: `prefs:= {"theme":"dark"} `, path: Path{"prefs"}, kind: JSON, value: `{"theme":"dark"}`},
+		{in: `s:="x"`, path: Path{"s"}, kind: JSON, value: `"x"`},
+		{in: "a.b:=null", path: Path{"a", "b"}, kind: JSON, value: `null`},
+		{in: "a:=b=c", wantErr: "not valid JSON"},
+		{in: "noequals", wantErr: `invalid assignment "noequals": expected PATH=VALUE`},
+		{in: "=x", wantErr: "the path is empty"},
+		{in: ":=1", wantErr: "the path is empty"},
+		{in: "a..b=1", wantErr: `invalid assignment "a..b=1": invalid path "a..b": empty key between dots`},
+		{in: "a$=1", wantErr: "'$'"},
+		{in: "age:=forty", wantErr: "not valid JSON"},
+		{in: "age:=", wantErr: "not valid JSON"},
+		{in: "age:=1 2", wantErr: "not valid JSON"},
+		{in: "age:=01", wantErr: "not valid JSON"},
+		{in: `o:={"a.b":1}`, wantErr: `key "a.b"`},
+		{in: `o:={"x":[{"$set":1}]}`, wantErr: `key "$set"`},
+		{in: `o:={"a\u002eb":1}`, wantErr: `key "a.b"`},
+		{in: `o:={"a":1,"a":2}`, wantErr: "appears twice"},
+		{in: "gone:=null", wantErr: "use unset gone"},
+		{in: "gone:= null ", wantErr: "use unset gone"},
+		{in: "bad=\xff", wantErr: "not valid UTF-8"},
+	}
+	for _, tt := range tests {
+		a, err := ParseAssignment(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseAssignment(%q) error = %v, want one containing %q", tt.in, err, tt.wantErr)
+			} else if failure.CodeOf(err) != failure.Usage {
+				t.Errorf("ParseAssignment(%q) code = %d", tt.in, failure.CodeOf(err))
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseAssignment(%q): %v", tt.in, err)
+			continue
+		}
+		if !reflect.DeepEqual(a.Path, tt.path) || a.Kind != tt.kind || string(a.Value) != tt.value {
+			t.Errorf("ParseAssignment(%q) = %q %d %s; want %q %d %s", tt.in, a.Path, a.Kind, a.Value, tt.path, tt.kind, tt.value)
+		}
+		if !gjson.ValidBytes(a.Value) {
+			t.Errorf("ParseAssignment(%q) value %s is not valid JSON", tt.in, a.Value)
+		}
+	}
+}
+
+func TestQuoteJSONRoundTrips(t *testing.T) {
+	for _, s := range []string{"", "plain", `"\`, "<>&", "\x00\x1f\x7f", "\u2028\u2029", "ünï😀", "a\r\nb"} {
+		q := QuoteJSON(s)
+		var back string
+		if err := json.Unmarshal(q, &back); err != nil || back != s {
+			t.Errorf("QuoteJSON(%q) = %s, decodes to %q (%v)", s, q, back, err)
+		}
+		if got := gjson.ParseBytes(q).String(); got != s {
+			t.Errorf("QuoteJSON(%q) = %s, gjson reads %q", s, q, got)
+		}
+	}
+}
+
+func TestNewAssignment(t *testing.T) {
+	a, err := NewAssignment(Path{"note"}, String, []byte("line1\nline2"))
+	if err != nil || string(a.Value) != `"line1\nline2"` {
+		t.Errorf("String value = %s, %v", a.Value, err)
+	}
+	a, err = NewAssignment(Path{"doc"}, JSON, []byte("{\n  \"n\": 1.50\n}\n"))
+	if err != nil || string(a.Value) != "{\n  \"n\": 1.50\n}" {
+		t.Errorf("JSON value = %q, %v", a.Value, err)
+	}
+	if _, err := NewAssignment(Path{"doc"}, JSON, []byte("null\n")); err == nil {
+		t.Error("root null from a file must be refused")
+	}
+	if _, err := NewAssignment(nil, String, []byte("x")); err == nil {
+		t.Error("empty path must be refused")
+	}
+}
+
+func TestTrimOneNewline(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", "a": "a", "a\n": "a", "a\n\n": "a\n", "a\r\n": "a", "a\r\n\r\n": "a\r\n", "\n": "", "a\r": "a\r",
+	} {
+		if got := string(TrimOneNewline([]byte(in))); got != want {
+			t.Errorf("TrimOneNewline(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestValidateKeys(t *testing.T) {
+	ok := []string{`1`, `"a.b"`, `["a.b","$"]`, `{"a":{"b":[{"c":1}]}}`, `{"":1}`, `{"a*b":{"#":1}}`}
+	bad := []string{`{"a.b":1}`, `{"a":{"$b":1}}`, `[{"x":{"y.z":1}}]`, `{"a":1,"a":1}`, `{`}
+	for _, s := range ok {
+		if err := ValidateKeys([]byte(s)); err != nil {
+			t.Errorf("ValidateKeys(%s) = %v, want nil", s, err)
+		}
+	}
+	for _, s := range bad {
+		if err := ValidateKeys([]byte(s)); err == nil {
+			t.Errorf("ValidateKeys(%s) = nil, want error", s)
+		}
+	}
+}
+
+func TestReserved(t *testing.T) {
+	for _, k := range []string{"__tenant", "_id", "blocked", "clientID", "created_at", "email_verified", "email",
+		"globalClientID", "global_client_id", "identities", "lastIP", "lastLogin", "loginsCount", "metadata",
+		"multifactor_last_modified", "multifactor", "updated_at", "user_id"} {
+		if !Reserved(k) {
+			t.Errorf("Reserved(%q) = false", k)
+		}
+	}
+	for _, k := range []string{"roles", "Email", "plan", ""} {
+		if Reserved(k) {
+			t.Errorf("Reserved(%q) = true", k)
+		}
+	}
+}
+
+func FuzzParsePath(f *testing.F) {
+	for _, s := range []string{"a", "a.b", "a..b", ".a", "a.", "$", "a.-1.0", ":x.#y", "ü.\xff", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := Parse(s)
+		if err != nil {
+			if failure.CodeOf(err) != failure.Usage {
+				t.Fatalf("Parse(%q) error code %d", s, failure.CodeOf(err))
+			}
+			return
+		}
+		if p.String() != s {
+			t.Fatalf("Parse(%q).String() = %q", s, p.String())
+		}
+		for _, seg := range p {
+			if seg == "" || strings.ContainsAny(seg, ".$") || !utf8.ValidString(seg) {
+				t.Fatalf("Parse(%q) gave bad segment %q", s, seg)
+			}
+		}
+		// The escaped path reads back the key it names.
+		doc := "{" + string(QuoteJSON(p[0])) + ":1}"
+		if got := gjson.Get(doc, Path{p[0]}.GJSON()); got.Raw != "1" {
+			t.Fatalf("GJSON(%q) = %q misses its key in %s", p[0], Path{p[0]}.GJSON(), doc)
+		}
+	})
+}
+
+func FuzzParseAssignment(f *testing.F) {
+	for _, s := range []string{"a=b", "a:=1", "a:=null", "a.b:=null", `o:={"a.b":1}`, "x", "=", ":=", "a:b=c", `t:=["x",{"y":[]}]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ParseAssignment(s)
+		if err != nil {
+			if failure.CodeOf(err) != failure.Usage {
+				t.Fatalf("ParseAssignment(%q) error code %d", s, failure.CodeOf(err))
+			}
+			return
+		}
+		if !gjson.ValidBytes(a.Value) {
+			t.Fatalf("ParseAssignment(%q) value %q is not valid JSON", s, a.Value)
+		}
+		if err := ValidateKeys(a.Value); err != nil {
+			t.Fatalf("ParseAssignment(%q) value %q has bad keys: %v", s, a.Value, err)
+		}
+		if len(a.Path) == 1 && string(a.Value) == "null" {
+			t.Fatalf("ParseAssignment(%q) let a root null through", s)
+		}
+		if a.Kind == String {
+			eq := strings.IndexByte(s, '=')
+			if got := gjson.ParseBytes(a.Value).String(); got != s[eq+1:] {
+				t.Fatalf("ParseAssignment(%q) string value reads back as %q", s, got)
+			}
+		}
+	})
+}

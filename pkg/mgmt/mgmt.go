@@ -1,0 +1,273 @@
+// Package mgmt is a small client for the parts of the Auth0 Management API v2
+// that a0meta uses. It speaks raw JSON over net/http so that metadata bytes
+// pass through untouched, and layers retries, tokens and a debug trace as
+// http.RoundTrippers:
+//
+//	auth (API requests only) -> headers -> retry -> trace -> base transport
+//
+// HTTPClient() is the same stack without the auth layer; the token request
+// goes through it so it too is retried, traced and proxied.
+package mgmt
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Options configure a Client.
+type Options struct {
+	// BaseURL is the tenant's origin, e.g. "https://tenant.auth0.com" or
+	// "http://127.0.0.1:4280"; it has been validated by the caller.
+	BaseURL string
+	// Tokens supplies access tokens; nil sends no Authorization header.
+	Tokens TokenProvider
+	// Transport is the base transport; nil means a clone of
+	// http.DefaultTransport (proxy from the environment, system roots).
+	Transport http.RoundTripper
+	// UserAgent is sent on every request, e.g. "a0meta/1.2.3".
+	UserAgent string
+	// Timeout bounds each attempt of a request (default 30s).
+	Timeout time.Duration
+	// Retry bounds retries; the zero value means DefaultRetryPolicy.
+	Retry RetryPolicy
+	// Debug, when non-nil, receives a trace of every HTTP attempt with
+	// credentials redacted.
+	Debug io.Writer
+	// DebugRedactValues also hides the values in traced bodies and query
+	// strings, keeping only their structure and length.
+	DebugRedactValues bool
+	// Sleep waits between attempts; nil waits on a timer or until ctx ends.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock used for rate-limit headers; nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultTimeout bounds each attempt when Options.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// Client calls the Management API of one tenant. It is safe for concurrent
+// use.
+type Client struct {
+	base    *url.URL
+	baseStr string
+	retry   *retryTransport
+	raw     *http.Client // no auth: token requests
+	api     *http.Client // with auth: /api/v2
+}
+
+// New builds a Client from opts.
+func New(opts Options) (*Client, error) {
+	baseStr := strings.TrimRight(opts.BaseURL, "/")
+	base, err := url.Parse(baseStr)
+	if err != nil || base.Host == "" || (base.Scheme != "https" && base.Scheme != "http") {
+		return nil, fmt.Errorf("invalid tenant URL %q", opts.BaseURL)
+	}
+	if base.RawQuery != "" || base.Fragment != "" {
+		return nil, fmt.Errorf("invalid tenant URL %q: it must not hold a query or fragment", opts.BaseURL)
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleepCtx
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	next := opts.Transport
+	if next == nil {
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			next = dt.Clone()
+		} else {
+			next = http.DefaultTransport
+		}
+	}
+	var debug io.Writer
+	if opts.Debug != nil {
+		debug = &lockedWriter{w: opts.Debug}
+		next = &traceTransport{next: next, w: debug, redactValues: opts.DebugRedactValues}
+	}
+	rt := &retryTransport{
+		next:    next,
+		policy:  opts.Retry.withDefaults(),
+		timeout: opts.Timeout,
+		sleep:   opts.Sleep,
+		now:     opts.Now,
+		jitter:  fullJitter,
+		debug:   debug,
+
+		bufLimit: defaultBufferLimit,
+	}
+	ht := &headerTransport{next: rt, userAgent: opts.UserAgent}
+	c := &Client{
+		base:    base,
+		baseStr: baseStr,
+		retry:   rt,
+		raw:     &http.Client{Transport: ht},
+	}
+	var apiRT http.RoundTripper = ht
+	if opts.Tokens != nil {
+		apiRT = &authTransport{next: ht, tokens: opts.Tokens, scheme: base.Scheme, host: base.Host}
+	}
+	c.api = &http.Client{Transport: apiRT}
+	return c, nil
+}
+
+// HTTPClient returns the retrying, tracing client without authentication.
+// It is meant for the token request (see ClientCredentials.HTTPClient).
+func (c *Client) HTTPClient() *http.Client { return c.raw }
+
+// BaseURL returns the tenant origin requests go to.
+func (c *Client) BaseURL() string { return c.baseStr }
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// headerTransport sets the headers every request carries.
+type headerTransport struct {
+	next      http.RoundTripper
+	userAgent string
+}
+
+func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	if t.userAgent != "" {
+		r.Header.Set("User-Agent", t.userAgent)
+	}
+	if r.Header.Get("Accept") == "" {
+		r.Header.Set("Accept", "application/json")
+	}
+	return t.next.RoundTrip(r)
+}
+
+// attemptsKey carries a counter through the request context so that errors
+// can say how many attempts were made.
+type attemptsKey struct{}
+
+func countAttempt(ctx context.Context) {
+	if p, ok := ctx.Value(attemptsKey{}).(*int); ok {
+		*p++
+	}
+}
+
+// maxErrorBody bounds the raw body kept in an APIError.
+const maxErrorBody = 4 << 10
+
+// query is an ordered list of query parameters.
+type query [][2]string
+
+func (q query) encode() string {
+	var b strings.Builder
+	for i, kv := range q {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(kv[0]))
+		b.WriteByte('=')
+		// Commas are legal in a query and Auth0 reads both spellings; keeping
+		// them makes "fields=a,b" readable in traces.
+		b.WriteString(strings.ReplaceAll(url.QueryEscape(kv[1]), "%2C", ","))
+	}
+	return b.String()
+}
+
+func fieldsQuery(fields []string) query {
+	if len(fields) == 0 {
+		return nil
+	}
+	return query{{"fields", strings.Join(fields, ",")}, {"include_fields", "true"}}
+}
+
+// do sends one API request; escapedPath is already path-escaped. A non-2xx
+// answer becomes an *APIError.
+func (c *Client) do(ctx context.Context, method, escapedPath string, q query, body []byte) ([]byte, error) {
+	s := c.baseStr + escapedPath
+	if len(q) > 0 {
+		s += "?" + q.encode()
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("building request URL: %w", err)
+	}
+	attempts := 0
+	ctx = context.WithValue(ctx, attemptsKey{}, &attempts)
+	var rd io.Reader
+	if body != nil {
+		// A bytes.Reader gives the request a GetBody, so every retry resends
+		// the same bytes.
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, fmt.Errorf("building request: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.api.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, &NetworkError{Host: c.base.Host, Attempts: attempts, Err: fmt.Errorf("reading the answer to %s %s: %w", method, escapedPath, err)}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, newAPIError(method, escapedPath, resp.StatusCode, data, attempts)
+	}
+	return data, nil
+}
+
+// getJSON is do for GET requests whose 2xx answer must be JSON.
+func (c *Client) getJSON(ctx context.Context, escapedPath string, q query) ([]byte, error) {
+	data, err := c.do(ctx, http.MethodGet, escapedPath, q, nil)
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(data) {
+		return nil, unexpectedAnswer(http.MethodGet, escapedPath, data)
+	}
+	return data, nil
+}
+
+func unexpectedAnswer(method, path string, data []byte) error {
+	return fmt.Errorf("%s %s: unexpected answer (not the JSON expected): %s", method, path, excerpt(data))
+}
+
+// fieldOf returns the value of key in the JSON object data, or {} when the
+// key is absent or null: Auth0 omits empty metadata fields.
+func fieldOf(method, path string, data []byte, key string) (json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
+		return nil, unexpectedAnswer(method, path, data)
+	}
+	v, ok := obj[key]
+	if !ok || string(v) == "null" {
+		return json.RawMessage("{}"), nil
+	}
+	return v, nil
+}
