@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metapath"
 )
@@ -31,26 +33,32 @@ func CheckClientMetadata(doc []byte) error {
 	if err != nil {
 		return failure.Usagef("client_metadata: %s", err.Error())
 	}
-	ms := members(v)
-	keys := make(map[string]bool, len(ms))
-	for _, m := range ms {
-		key := keyOf(v, m)
+	keys := make(map[string]bool)
+	gjson.ParseBytes(v).ForEach(func(k, val gjson.Result) bool {
+		key := k.Str
 		keys[key] = true
 		for _, r := range key {
 			if !clientKeyRune(r) {
-				return failure.Usagef("client_metadata key %q: character %q is not allowed (only ASCII letters, digits, space, tab and :,-+=_*?\"/\\()<>@)", key, r)
+				err = failure.Usagef("client_metadata key %q: character %q is not allowed (only ASCII letters, digits, space, tab and :,-+=_*?\"/\\()<>@)", key, r)
+				return false
 			}
 		}
 		if n := utf8.RuneCountInString(key); n > ClientMaxLen {
-			return failure.Usagef("client_metadata key %q is %d characters long; at most %d are allowed", key, n, ClientMaxLen)
+			err = failure.Usagef("client_metadata key %q is %d characters long; at most %d are allowed", key, n, ClientMaxLen)
+			return false
 		}
-		val := v[m.vs:m.ve]
-		if val[0] != '"' {
-			return failure.Usagef("client_metadata values must be strings: %q is %s", key, typeName(val))
+		if val.Type != gjson.String {
+			err = failure.Usagef("client_metadata values must be strings: %q is %s", key, typeName(val))
+			return false
 		}
-		if n := utf8.RuneCountInString(unquote(val)); n > ClientMaxLen {
-			return failure.Usagef("client_metadata value of %q is %d characters long; at most %d are allowed", key, n, ClientMaxLen)
+		if n := utf8.RuneCountInString(val.Str); n > ClientMaxLen {
+			err = failure.Usagef("client_metadata value of %q is %d characters long; at most %d are allowed", key, n, ClientMaxLen)
+			return false
 		}
+		return true
+	})
+	if err != nil {
+		return err
 	}
 	if len(keys) > ClientMaxKeys {
 		return failure.Usagef("client_metadata would hold %d keys; at most %d are allowed", len(keys), ClientMaxKeys)

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metapath"
@@ -21,15 +22,16 @@ func Normalize(field []byte) ([]byte, error) {
 		return nil, failure.New(failure.General, "metadata is not valid JSON")
 	}
 	if v[0] != '{' {
-		return nil, failure.New(failure.General, "metadata is %s, not a JSON object", typeName(v))
+		return nil, failure.New(failure.General, "metadata is %s, not a JSON object", typeName(gjson.ParseBytes(v)))
 	}
 	return v, nil
 }
 
 // MergeRoot applies patch to doc the way Auth0 merges metadata: each root
-// key of patch replaces doc's whole value for that key in place (or is
-// appended when new), a null removes the key, and an empty object "{}"
-// empties the field. A nil or empty patch changes nothing.
+// key of patch replaces doc's whole value for that key in place (its first
+// copy, should doc repeat the key) or is appended when new, a null removes
+// the key (every copy), and an empty object "{}" empties the field. A nil or
+// empty patch changes nothing.
 func MergeRoot(doc, patch []byte) ([]byte, error) {
 	d, err := Normalize(doc)
 	if err != nil {
@@ -42,26 +44,27 @@ func MergeRoot(doc, patch []byte) ([]byte, error) {
 	if !gjson.ValidBytes(p) || p[0] != '{' {
 		return nil, failure.New(failure.General, "patch is not a JSON object")
 	}
-	pm := members(p)
-	if len(pm) == 0 {
-		return []byte("{}"), nil
-	}
-	for _, m := range pm {
-		key := keyOf(p, m)
-		val := p[m.vs:m.ve]
-		dm := members(d)
-		i := lastMatch(d, dm, key)
-		switch {
-		case string(val) == "null":
-			for ; i >= 0; i = lastMatch(d, dm, key) {
-				d = removeAt(d, dm, i)
-				dm = members(d)
-			}
-		case i >= 0:
-			d = splice(d, dm[i].vs, dm[i].ve, val)
-		default:
-			d = appendEntry(d, dm, p[m.ks:m.ke], []byte{':'}, val)
+	var ferr error
+	empty := true
+	gjson.ParseBytes(p).ForEach(func(k, v gjson.Result) bool {
+		empty = false
+		key := metapath.Path{k.Str}.GJSON()
+		if v.Type == gjson.Null {
+			d, ferr = removeKey(d, gjson.ParseBytes(d), "", k.Str)
+			return ferr == nil
 		}
+		// sjson replaces the first copy of the key, or appends the key.
+		exists := gjson.GetBytes(d, key).Exists()
+		if d, ferr = sjson.SetRawBytesOptions(d, key, []byte(v.Raw), &sjson.Options{Optimistic: exists}); ferr != nil {
+			ferr = failure.New(failure.General, "internal error: cannot merge %q: %v", k.Str, ferr)
+		}
+		return ferr == nil
+	})
+	if ferr != nil {
+		return nil, ferr
+	}
+	if empty {
+		return []byte("{}"), nil
 	}
 	return d, nil
 }
@@ -85,44 +88,47 @@ func RootDiff(before, after []byte) (patch []byte, changedRoots []string, err er
 		return nil, nil, failure.Usagef("the edited metadata is not valid JSON")
 	}
 	if a[0] != '{' {
-		return nil, nil, failure.Usagef("the edited metadata is %s, not a JSON object", typeName(a))
+		return nil, nil, failure.Usagef("the edited metadata is %s, not a JSON object", typeName(gjson.ParseBytes(a)))
 	}
-	am, bm := members(a), members(b)
-	ai, bi := lastIndex(a, am), lastIndex(b, bm)
+	bv := firstValues(gjson.ParseBytes(b))
 	var entries [][]byte
-	done := make(map[string]bool, len(am))
-	for _, m := range am {
-		key := keyOf(a, m)
+	done := make(map[string]bool)
+	gjson.ParseBytes(a).ForEach(func(k, av gjson.Result) bool {
+		key := k.Str
 		if done[key] {
-			continue
+			return true // a later copy of a key: the first one counts
 		}
 		done[key] = true
 		if strings.ContainsAny(key, ".$") {
-			return nil, nil, failure.Usagef("root key %q holds '.' or '$', which Auth0 does not allow in metadata keys", key)
+			err = failure.Usagef("root key %q holds '.' or '$', which Auth0 does not allow in metadata keys", key)
+			return false
 		}
-		am := am[ai[key]]
-		av := a[am.vs:am.ve]
-		if j, ok := bi[key]; ok && equal(b[bm[j].vs:bm[j].ve], av) {
-			continue
+		if old, ok := bv[key]; ok && equal(old, av) {
+			return true
 		}
-		if string(av) == "null" {
-			return nil, nil, failure.Usagef("root key %q is null: Auth0 would delete it; remove the key instead", key)
+		if av.Type == gjson.Null {
+			err = failure.Usagef("root key %q is null: Auth0 would delete it; remove the key instead", key)
+			return false
 		}
-		if err := metapath.ValidateKeys(av); err != nil {
-			return nil, nil, failure.Usagef("root key %q: %s", key, err.Error())
+		if verr := metapath.ValidateKeys([]byte(av.Raw)); verr != nil {
+			err = failure.Usagef("root key %q: %s", key, verr.Error())
+			return false
 		}
-		entries = append(entries, objectEntry(key, compact(av)))
+		entries = append(entries, objectEntry(key, compact([]byte(av.Raw))))
 		changedRoots = append(changedRoots, key)
+		return true
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	for _, m := range bm {
-		key := keyOf(b, m)
-		if _, ok := ai[key]; ok || done[key] {
-			continue
+	gjson.ParseBytes(b).ForEach(func(k, _ gjson.Result) bool {
+		if !done[k.Str] {
+			done[k.Str] = true
+			entries = append(entries, objectEntry(k.Str, []byte("null")))
+			changedRoots = append(changedRoots, k.Str)
 		}
-		done[key] = true
-		entries = append(entries, objectEntry(key, []byte("null")))
-		changedRoots = append(changedRoots, key)
-	}
+		return true
+	})
 	if len(entries) == 0 {
 		return nil, nil, nil
 	}

@@ -12,14 +12,24 @@
 //   - Setting below a string, number, boolean or null is an error.
 //   - Bytes not changed by an operation are kept exactly.
 //   - "Changed" is decided by meaning (Equal), not bytes.
-//   - With duplicate keys in an object, the last one is the one read and
-//     written (as JSON.parse does); unset removes every copy.
+//   - With duplicate keys in an object, the first one is the one read and
+//     written (as gjson and sjson do); unset removes every copy. Auth0 never
+//     returns duplicate keys.
+//
+// Reads go through gjson and writes through sjson, every key escaped
+// (metapath.Path.GJSON), so untouched bytes survive. Before each write the
+// engine checks with gjson what exists, so sjson never meets the cases it
+// mishandles: it is never asked to create a container (a missing subtree is
+// built here and set whole at the deepest existing parent), to write below
+// a scalar, to pad an array, or to append with -1 to anything but an
+// existing array.
 package metaedit
 
 import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metapath"
@@ -124,9 +134,9 @@ func Apply(current []byte, ops []Op) (*Result, error) {
 			if err := metapath.ValidateKeys(val); err != nil {
 				return nil, err
 			}
-			nd, note, err = setIn(doc, op.Path, 0, val)
+			nd, note, err = setIn(doc, op.Path, val)
 		case Unset:
-			nd, note, err = unsetIn(doc, op.Path, 0)
+			nd, note, err = unsetIn(doc, op.Path)
 		default:
 			return nil, failure.New(failure.General, "unknown operation kind %d", op.Kind)
 		}
@@ -145,19 +155,19 @@ func Apply(current []byte, ops []Op) (*Result, error) {
 	}
 
 	res := &Result{Before: before, After: before, Reports: reports, working: doc}
-	bm, dm := members(before), members(doc)
 	var entries [][]byte
 	for _, root := range touched {
-		bi, di := lastMatch(before, bm, root), lastMatch(doc, dm, root)
+		key := metapath.Path{root}.GJSON()
+		bv, dv := gjson.GetBytes(before, key), gjson.GetBytes(doc, key)
 		switch {
-		case bi < 0 && di < 0:
+		case !bv.Exists() && !dv.Exists():
 			continue
-		case di < 0:
+		case !dv.Exists():
 			entries = append(entries, objectEntry(root, []byte("null")))
-		case bi >= 0 && equal(before[bm[bi].vs:bm[bi].ve], doc[dm[di].vs:dm[di].ve]):
+		case bv.Exists() && equal(bv, dv):
 			continue // changed and changed back
 		default:
-			entries = append(entries, objectEntry(root, compact(doc[dm[di].vs:dm[di].ve])))
+			entries = append(entries, objectEntry(root, compact([]byte(dv.Raw))))
 		}
 		res.ChangedRoots = append(res.ChangedRoots, root)
 	}
@@ -165,6 +175,9 @@ func Apply(current []byte, ops []Op) (*Result, error) {
 		return res, nil
 	}
 	res.Patch = joinObject(entries)
+	if !gjson.ValidBytes(res.Patch) { // what is sent must be JSON, whatever happened above
+		return nil, failure.New(failure.General, "internal error: the computed change is not valid JSON")
+	}
 	res.After, err = MergeRoot(before, res.Patch)
 	if err != nil {
 		return nil, err
@@ -176,67 +189,150 @@ func isChange(note string) bool {
 	return note == NoteCreated || note == NoteReplaced || note == NoteAppended || note == NoteRemoved
 }
 
-func joinObject(entries [][]byte) []byte {
-	n := 2
-	for _, e := range entries {
-		n += len(e) + 1
-	}
-	out := make([]byte, 0, n)
-	out = append(out, '{')
-	for i, e := range entries {
-		if i > 0 {
-			out = append(out, ',')
+// setIn stores val at p in doc, returning the new document, or doc itself
+// when nothing changed.
+func setIn(doc []byte, p metapath.Path, val []byte) ([]byte, string, error) {
+	var cur gjson.Result // the value at p[:d]; unset for the document itself
+	for d, seg := range p {
+		var next gjson.Result
+		switch {
+		case d == 0 || cur.IsObject():
+			if next = child(doc, cur, seg); !next.Exists() {
+				return write(doc, p[:d+1], build(p[d+1:], val), false, NoteCreated)
+			}
+		case cur.IsArray():
+			idx, ok := metapath.Index(seg)
+			if !ok {
+				return nil, "", failure.Usagef("cannot set %q: %q is an array and %q is not an index (use a whole number, or -1 to append)",
+					p.String(), p[:d].String(), seg)
+			}
+			if idx == -1 { // a final -1 on an existing array makes sjson append
+				return write(doc, p[:d+1], build(p[d+1:], val), false, NoteAppended)
+			}
+			if next = child(doc, cur, seg); !next.Exists() {
+				return nil, "", failure.Usagef("cannot set %q: index %d is past the end of %q, which has %d element(s) (use -1 to append)",
+					p.String(), idx, p[:d].String(), len(cur.Array()))
+			}
+		default:
+			return nil, "", failure.Usagef("cannot set %q: %q is %s, not an object or array (unset it or set %q itself first)",
+				p.String(), p[:d].String(), typeName(cur), p[:d].String())
 		}
-		out = append(out, e...)
+		cur = next
 	}
-	return append(out, '}')
+	if equal(cur, gjson.ParseBytes(val)) {
+		return doc, NoteAlreadySet, nil
+	}
+	return write(doc, p, val, true, NoteReplaced)
 }
 
-// setIn stores val at p[d:] inside the container v (trimmed), returning the
-// new bytes of v, or v itself when nothing changed.
-func setIn(v []byte, p metapath.Path, d int, val []byte) ([]byte, string, error) {
-	seg, last := p[d], d == len(p)-1
-	var ms []member
-	i := -1
-	switch v[0] {
-	case '{':
-		ms = members(v)
-		i = lastMatch(v, ms, seg)
-		if i < 0 {
-			return appendEntry(v, ms, objectEntry(seg, build(p[d+1:], val))), NoteCreated, nil
+// child finds seg in the object or array c, whose Index is its offset in
+// doc; the result's Index is its offset there too. A c that does not exist
+// stands for doc itself, an object: only the value found is copied out of
+// doc. For an array, seg must already be a valid index (metapath.Index, not
+// -1): gjson would read "007" as 7 and wrap indexes that overflow.
+func child(doc []byte, c gjson.Result, seg string) gjson.Result {
+	if !c.Exists() {
+		return gjson.GetBytes(doc, metapath.Path{seg}.GJSON())
+	}
+	r := gjson.Get(c.Raw, metapath.Path{seg}.GJSON())
+	if r.Exists() {
+		r.Index += c.Index
+	}
+	return r
+}
+
+// write sets raw at p with sjson. Callers have checked that p's parent is an
+// existing object or array, and that a numeric last segment on an array is
+// in range or -1, so sjson creates no container and pads nothing. exists
+// says a value is already at p: sjson can then replace it in one pass.
+func write(doc []byte, p metapath.Path, raw []byte, exists bool, note string) ([]byte, string, error) {
+	out, err := sjson.SetRawBytesOptions(doc, p.GJSON(), raw, &sjson.Options{Optimistic: exists})
+	if err != nil {
+		return nil, "", failure.New(failure.General, "internal error: cannot write %q: %v", p.String(), err)
+	}
+	return out, note, nil
+}
+
+// removeKey deletes every copy of key from the object obj, found in doc at
+// parent (an escaped gjson path; "" is the document itself). sjson removes
+// the first copy at each call.
+func removeKey(doc []byte, obj gjson.Result, parent, key string) ([]byte, error) {
+	path := metapath.Path{key}.GJSON()
+	if parent != "" {
+		path = parent + "." + path
+	}
+	i, raw, copies := firstMember(obj, key)
+	for ; copies > 0; copies-- {
+		if strings.HasPrefix(raw, `"\"`) {
+			doc = dropMember(doc, obj, i)
+		} else {
+			var err error
+			if doc, err = sjson.DeleteBytes(doc, path); err != nil {
+				return nil, failure.New(failure.General, "internal error: cannot remove %q: %v", key, err)
+			}
 		}
-	case '[':
-		idx, ok := metapath.Index(seg)
-		if !ok {
-			return nil, "", failure.Usagef("cannot set %q: %q is an array and %q is not an index (use a whole number, or -1 to append)",
-				p.String(), p[:d].String(), seg)
+		if copies > 1 {
+			obj = locate(doc, parent)
+			i, raw, _ = firstMember(obj, key)
 		}
-		ms = members(v)
-		if idx == -1 {
-			return appendEntry(v, ms, build(p[d+1:], val)), NoteAppended, nil
+	}
+	return doc, nil
+}
+
+// locate is the value at the escaped path in doc ("" is doc itself), with
+// its Index set to its offset in doc.
+func locate(doc []byte, path string) gjson.Result {
+	if path == "" {
+		return gjson.Parse(string(doc))
+	}
+	return gjson.GetBytes(doc, path)
+}
+
+// firstMember returns the position in the object obj of the first member
+// named key and that key's raw text, and how many members have that name.
+func firstMember(obj gjson.Result, key string) (at int, raw string, copies int) {
+	at, i := -1, 0
+	obj.ForEach(func(k, _ gjson.Result) bool {
+		if k.Str == key {
+			if copies == 0 {
+				at, raw = i, k.Raw
+			}
+			copies++
 		}
-		if idx >= len(ms) {
-			return nil, "", failure.Usagef("cannot set %q: index %d is past the end of %q, which has %d element(s) (use -1 to append)",
-				p.String(), idx, p[:d].String(), len(ms))
-		}
-		i = idx
+		i++
+		return true
+	})
+	return at, raw, copies
+}
+
+// dropMember removes the i-th member of the object obj (located in doc)
+// with the comma that went with it.
+//
+// This is the one write that does not go through sjson: sjson's delete
+// finds the start of the key by scanning backwards and skips an opening
+// quote that is followed by an escaped quote, so for a key written as
+// "\"..." (a key starting with '"') it also deletes the previous member, or
+// leaves `{"\"":,...}` when it is the first. removeKey uses dropMember only
+// for such keys.
+func dropMember(doc []byte, obj gjson.Result, i int) []byte {
+	type span struct{ ks, ve int }
+	var ms []span
+	obj.ForEach(func(k, v gjson.Result) bool {
+		ms = append(ms, span{k.Index, v.Index + len(v.Raw)})
+		return true
+	})
+	var s, e int
+	switch {
+	case len(ms) == 1:
+		s, e = obj.Index+1, obj.Index+len(obj.Raw)-1
+	case i < len(ms)-1:
+		s, e = ms[i].ks, ms[i+1].ks
 	default:
-		return nil, "", failure.Usagef("cannot set %q: %q is %s, not an object or array (unset it or set %q itself first)",
-			p.String(), p[:d].String(), typeName(v), p[:d].String())
+		s, e = ms[i-1].ve, ms[i].ve
 	}
-	m := ms[i]
-	child := v[m.vs:m.ve]
-	if last {
-		if equal(child, val) {
-			return v, NoteAlreadySet, nil
-		}
-		return splice(v, m.vs, m.ve, val), NoteReplaced, nil
-	}
-	nc, note, err := setIn(child, p, d+1, val)
-	if err != nil || !isChange(note) {
-		return v, note, err
-	}
-	return splice(v, m.vs, m.ve, nc), note, nil
+	out := make([]byte, 0, len(doc)-(e-s))
+	out = append(out, doc[:s]...)
+	return append(out, doc[e:]...)
 }
 
 // build makes the value for the missing path rest holding val: objects, and
@@ -262,51 +358,52 @@ func build(rest metapath.Path, val []byte) []byte {
 	return out
 }
 
-// unsetIn removes the value at p[d:] inside the container v.
-func unsetIn(v []byte, p metapath.Path, d int) ([]byte, string, error) {
-	seg, last := p[d], d == len(p)-1
-	var ms []member
-	i := -1
-	switch v[0] {
-	case '{':
-		ms = members(v)
-		i = lastMatch(v, ms, seg)
-		if i < 0 {
-			return v, NoteNotPresent, nil
-		}
-		if last {
-			// Remove every copy of a duplicated key, from the end.
-			for ; i >= 0; i = lastMatch(v, ms, seg) {
-				v = removeAt(v, ms, i)
-				ms = members(v)
+// unsetIn removes the value at p from doc.
+func unsetIn(doc []byte, p metapath.Path) ([]byte, string, error) {
+	var cur gjson.Result // the value at p[:d]; unset for the document itself
+	for d, seg := range p {
+		last := d == len(p)-1
+		var next gjson.Result
+		switch {
+		case d == 0 || cur.IsObject():
+			if next = child(doc, cur, seg); !next.Exists() {
+				return doc, NoteNotPresent, nil
 			}
-			return v, NoteRemoved, nil
+			if last {
+				parent := p[:d].GJSON()
+				if d == 0 {
+					cur = locate(doc, parent)
+				}
+				nd, err := removeKey(doc, cur, parent, seg)
+				if err != nil {
+					return nil, "", err
+				}
+				return nd, NoteRemoved, nil
+			}
+		case cur.IsArray():
+			idx, ok := metapath.Index(seg)
+			if !ok {
+				return doc, NoteNotPresent, nil
+			}
+			if idx == -1 {
+				return nil, "", failure.Usagef("cannot unset %q: -1 means append and only set takes it", p.String())
+			}
+			if next = child(doc, cur, seg); !next.Exists() {
+				return doc, NoteNotPresent, nil
+			}
+			if last {
+				nd, err := sjson.DeleteBytes(doc, p.GJSON())
+				if err != nil {
+					return nil, "", failure.New(failure.General, "internal error: cannot remove %q: %v", p.String(), err)
+				}
+				return nd, NoteRemoved, nil
+			}
+		default:
+			return doc, NoteNotPresent, nil
 		}
-	case '[':
-		idx, ok := metapath.Index(seg)
-		if !ok {
-			return v, NoteNotPresent, nil
-		}
-		if idx == -1 {
-			return nil, "", failure.Usagef("cannot unset %q: -1 means append and only set takes it", p.String())
-		}
-		ms = members(v)
-		if idx >= len(ms) {
-			return v, NoteNotPresent, nil
-		}
-		i = idx
-		if last {
-			return removeAt(v, ms, i), NoteRemoved, nil
-		}
-	default:
-		return v, NoteNotPresent, nil
+		cur = next
 	}
-	m := ms[i]
-	nc, note, err := unsetIn(v[m.vs:m.ve], p, d+1)
-	if err != nil || !isChange(note) {
-		return v, note, err
-	}
-	return splice(v, m.vs, m.ve, nc), note, nil
+	return doc, NoteNotPresent, nil // not reached: p is not empty
 }
 
 // Get returns the raw bytes stored at p in the field doc (absent means {}),
@@ -321,16 +418,11 @@ func Get(doc []byte, p metapath.Path) (raw []byte, found bool, err error) {
 	if len(p) == 0 {
 		return v, true, nil
 	}
-	for _, seg := range p {
-		switch v[0] {
-		case '{':
-			ms := members(v)
-			i := lastMatch(v, ms, seg)
-			if i < 0 {
-				return nil, false, nil
-			}
-			v = v[ms[i].vs:ms[i].ve]
-		case '[':
+	var cur gjson.Result // the value at p[:d]; unset for the document itself
+	for d, seg := range p {
+		switch {
+		case d == 0 || cur.IsObject():
+		case cur.IsArray():
 			idx, ok := metapath.Index(seg)
 			if !ok {
 				return nil, false, nil
@@ -338,14 +430,38 @@ func Get(doc []byte, p metapath.Path) (raw []byte, found bool, err error) {
 			if idx == -1 {
 				return nil, false, failure.Usagef("cannot get %q: -1 means append and only set takes it", p.String())
 			}
-			ms := members(v)
-			if idx >= len(ms) {
-				return nil, false, nil
-			}
-			v = v[ms[idx].vs:ms[idx].ve]
 		default:
 			return nil, false, nil
 		}
+		if cur = child(v, cur, seg); !cur.Exists() {
+			return nil, false, nil
+		}
 	}
-	return v, true, nil
+	return v[cur.Index : cur.Index+len(cur.Raw)], true, nil
+}
+
+// joinObject is the object holding entries ("key":value texts) in order.
+func joinObject(entries [][]byte) []byte {
+	n := 2
+	for _, e := range entries {
+		n += len(e) + 1
+	}
+	out := make([]byte, 0, n)
+	out = append(out, '{')
+	for i, e := range entries {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, e...)
+	}
+	return append(out, '}')
+}
+
+// objectEntry is the text of `"key":value`.
+func objectEntry(key string, val []byte) []byte {
+	q := metapath.QuoteJSON(key)
+	out := make([]byte, 0, len(q)+1+len(val))
+	out = append(out, q...)
+	out = append(out, ':')
+	return append(out, val...)
 }

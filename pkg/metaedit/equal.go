@@ -9,11 +9,11 @@ import (
 )
 
 // Equal reports whether the JSON values a and b mean the same: object key
-// order is ignored (with duplicate keys the last one counts), arrays are
-// ordered, strings compare after unescaping ("\u0041" equals "A") and
-// numbers by exact decimal value (1.0 equals 1 and 10e-1; -0 equals 0;
-// 12345678901234567890 differs from 12345678901234567891). Invalid JSON is
-// equal only to the very same bytes.
+// order is ignored (with duplicate keys the first one counts, as gjson reads
+// them), arrays are ordered, strings compare after unescaping ("\u0041"
+// equals "A") and numbers by exact decimal value (1.0 equals 1 and 10e-1;
+// -0 equals 0; 12345678901234567890 differs from 12345678901234567891).
+// Invalid JSON is equal only to the very same bytes.
 func Equal(a, b []byte) bool {
 	a, b = trimWS(a), trimWS(b)
 	if bytes.Equal(a, b) {
@@ -22,71 +22,67 @@ func Equal(a, b []byte) bool {
 	if !gjson.ValidBytes(a) || !gjson.ValidBytes(b) {
 		return false
 	}
-	return equal(a, b)
+	return equal(gjson.ParseBytes(a), gjson.ParseBytes(b))
 }
 
-// equal is Equal on trimmed, valid values.
-func equal(a, b []byte) bool {
-	if bytes.Equal(a, b) {
+// equal is Equal on values read from valid JSON.
+func equal(a, b gjson.Result) bool {
+	if a.Raw == b.Raw {
 		return true
 	}
-	switch a[0] {
-	case '{':
-		return b[0] == '{' && equalObjects(a, b)
-	case '[':
-		if b[0] != '[' {
+	switch a.Type {
+	case gjson.JSON:
+		if b.Type != gjson.JSON || a.Raw[0] != b.Raw[0] {
 			return false
 		}
-		ma, mb := members(a), members(b)
-		if len(ma) != len(mb) {
-			return false
+		if a.IsArray() {
+			return equalArrays(a, b)
 		}
-		for i := range ma {
-			if !equal(a[ma[i].vs:ma[i].ve], b[mb[i].vs:mb[i].ve]) {
-				return false
-			}
-		}
-		return true
-	case '"':
-		return b[0] == '"' && equalStrings(a, b)
-	case 't', 'f', 'n':
-		return false // literals are equal only byte for byte
+		return equalObjects(a, b)
+	case gjson.String:
+		return b.Type == gjson.String && a.Str == b.Str
+	case gjson.Number:
+		return b.Type == gjson.Number && equalNumbers(a.Raw, b.Raw)
 	default:
-		return isNumberStart(b[0]) && equalNumbers(a, b)
+		return false // literals are equal only byte for byte
 	}
 }
 
-func isNumberStart(c byte) bool { return c == '-' || c >= '0' && c <= '9' }
+func equalArrays(a, b gjson.Result) bool {
+	bs := b.Array()
+	n, same := 0, true
+	a.ForEach(func(_, av gjson.Result) bool {
+		same = n < len(bs) && equal(av, bs[n])
+		n++
+		return same
+	})
+	return same && n == len(bs)
+}
 
-func equalObjects(a, b []byte) bool {
-	ma, mb := members(a), members(b)
-	ia, ib := lastIndex(a, ma), lastIndex(b, mb)
-	if len(ia) != len(ib) {
+func equalObjects(a, b gjson.Result) bool {
+	ma, mb := firstValues(a), firstValues(b)
+	if len(ma) != len(mb) {
 		return false
 	}
-	for k, i := range ia {
-		j, ok := ib[k]
-		if !ok || !equal(a[ma[i].vs:ma[i].ve], b[mb[j].vs:mb[j].ve]) {
+	for k, av := range ma {
+		bv, ok := mb[k]
+		if !ok || !equal(av, bv) {
 			return false
 		}
 	}
 	return true
 }
 
-// lastIndex maps each key of the object v to the index of its last member.
-func lastIndex(v []byte, ms []member) map[string]int {
-	idx := make(map[string]int, len(ms))
-	for i, m := range ms {
-		idx[keyOf(v, m)] = i
-	}
-	return idx
-}
-
-func equalStrings(a, b []byte) bool {
-	if bytes.IndexByte(a, '\\') < 0 && bytes.IndexByte(b, '\\') < 0 {
-		return false // no escapes: equal only byte for byte, checked already
-	}
-	return unquote(a) == unquote(b)
+// firstValues maps each key of the object v to its first value.
+func firstValues(v gjson.Result) map[string]gjson.Result {
+	m := make(map[string]gjson.Result)
+	v.ForEach(func(k, val gjson.Result) bool {
+		if _, dup := m[k.Str]; !dup {
+			m[k.Str] = val
+		}
+		return true
+	})
+	return m
 }
 
 // decimal is a JSON number as sign, significant digits (no leading or
@@ -94,12 +90,13 @@ func equalStrings(a, b []byte) bool {
 // 0.d1d2... × 10^point × 10^exp.
 type decimal struct {
 	neg    bool
-	digits []byte // empty means zero
+	digits string // empty means zero
 	point  int    // position of the decimal point relative to digits
-	exp    []byte // the exponent's text, sign included; nil when absent
+	hasExp bool
+	exp    string // the exponent's text, sign included
 }
 
-func parseDecimal(s []byte) decimal {
+func parseDecimal(s string) decimal {
 	var d decimal
 	i := 0
 	if s[0] == '-' {
@@ -111,7 +108,7 @@ func parseDecimal(s []byte) decimal {
 		i++
 	}
 	intPart := s[intStart:i]
-	var frac []byte
+	var frac string
 	if i < len(s) && s[i] == '.' {
 		i++
 		fs := i
@@ -121,14 +118,9 @@ func parseDecimal(s []byte) decimal {
 		frac = s[fs:i]
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		d.exp = s[i+1:]
+		d.hasExp, d.exp = true, s[i+1:]
 	}
-	digits := intPart
-	if len(frac) > 0 {
-		digits = make([]byte, 0, len(intPart)+len(frac))
-		digits = append(digits, intPart...)
-		digits = append(digits, frac...)
-	}
+	digits := intPart + frac
 	d.point = len(intPart)
 	for len(digits) > 0 && digits[0] == '0' {
 		digits = digits[1:]
@@ -141,12 +133,12 @@ func parseDecimal(s []byte) decimal {
 	return d
 }
 
-func equalNumbers(a, b []byte) bool {
+func equalNumbers(a, b string) bool {
 	da, db := parseDecimal(a), parseDecimal(b)
 	if len(da.digits) == 0 || len(db.digits) == 0 {
 		return len(da.digits) == len(db.digits) // zero of any sign or spelling
 	}
-	if da.neg != db.neg || !bytes.Equal(da.digits, db.digits) {
+	if da.neg != db.neg || da.digits != db.digits {
 		return false
 	}
 	return sameMagnitude(da, db)
@@ -155,30 +147,29 @@ func equalNumbers(a, b []byte) bool {
 // sameMagnitude compares point+exp of both numbers exactly, in int64 when
 // the exponents are short and with math/big when they are not.
 func sameMagnitude(a, b decimal) bool {
-	ea, oka := smallExp(a.exp)
-	eb, okb := smallExp(b.exp)
+	ea, oka := smallExp(a)
+	eb, okb := smallExp(b)
 	if oka && okb {
 		return int64(a.point)+ea == int64(b.point)+eb
 	}
 	return bigMagnitude(a).Cmp(bigMagnitude(b)) == 0
 }
 
-func smallExp(exp []byte) (int64, bool) {
-	if exp == nil {
+func smallExp(d decimal) (int64, bool) {
+	if !d.hasExp {
 		return 0, true
 	}
-	if len(exp) > 15 {
+	if len(d.exp) > 15 {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(string(exp), 10, 64)
+	n, err := strconv.ParseInt(d.exp, 10, 64)
 	return n, err == nil
 }
 
 func bigMagnitude(d decimal) *big.Int {
 	n := big.NewInt(int64(d.point))
-	if d.exp != nil {
-		e, ok := new(big.Int).SetString(string(d.exp), 10)
-		if ok {
+	if d.hasExp {
+		if e, ok := new(big.Int).SetString(d.exp, 10); ok {
 			n.Add(n, e)
 		}
 	}

@@ -66,15 +66,17 @@ func (p Path) Root() string {
 	return p[0]
 }
 
-// GJSON returns p as a gjson path in which every segment is literal: the
-// characters gjson gives meaning to (* ? # @ | \ ! = < > % and the rest of
-// ASCII punctuation) are backslash-escaped, and so is a leading ':' (which
-// gjson.Escape misses). Numeric segments stay as they are: gjson then reads
-// them as an array index on an array and as a key on an object, which is
-// this tool's meaning for get. "-1" finds nothing on an array.
+// GJSON returns p as a gjson/sjson path in which every segment is literal:
+// the characters gjson gives meaning to (* ? # @ | \ ! = < > % and the rest
+// of ASCII punctuation) are backslash-escaped, and so is a leading ':'
+// (which gjson.Escape misses and sjson reads as "force a key"). Numeric
+// segments stay as they are: gjson then reads them as an array index on an
+// array and as a key on an object. "-1" finds nothing on an array.
 //
-// Use it for reading with gjson only: sjson pads arrays for numeric segments
-// on missing values, so writes go through package metaedit instead.
+// gjson also reads "007" as index 7 and wraps overflowing numbers, and sjson
+// pads arrays and creates containers for segments on missing values: decide
+// what a segment means with Index and check what exists before handing the
+// path over (package metaedit does).
 func (p Path) GJSON() string {
 	var b strings.Builder
 	for i, seg := range p {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 
 	"github.com/a0meta/a0meta/pkg/failure"
 )
@@ -105,6 +106,27 @@ func TestGJSONEscapesEveryTrap(t *testing.T) {
 	}
 	if got := gjson.Get(`{"t":{"1":"k"}}`, Path{"t", "1"}.GJSON()).String(); got != "k" {
 		t.Errorf("numeric key via GJSON = %q", got)
+	}
+}
+
+// TestGJSONPathsDriveSjson proves that sjson, given GJSON() paths, replaces
+// and deletes exactly the trap key where it exists (keys starting with '"'
+// excepted: see package metaedit).
+func TestGJSONPathsDriveSjson(t *testing.T) {
+	for _, k := range trapKeys {
+		if strings.HasPrefix(k, `"`) {
+			continue
+		}
+		doc := `{"a":"A","ab":"AB","foo":"F","lead":"L","home":"H","n":{` + string(QuoteJSON(k)) + `:{"x":"old"},"z":"Z"}}`
+		p := Path{"n", k, "x"}
+		got, err := sjson.SetRaw(doc, p.GJSON(), `"new"`)
+		if want := strings.Replace(doc, `"old"`, `"new"`, 1); err != nil || got != want {
+			t.Errorf("key %q: sjson.SetRaw(%q) = %s, %v; want %s", k, p.GJSON(), got, err, want)
+		}
+		got, err = sjson.Delete(doc, p[:2].GJSON())
+		if want := `{"a":"A","ab":"AB","foo":"F","lead":"L","home":"H","n":{"z":"Z"}}`; err != nil || got != want {
+			t.Errorf("key %q: sjson.Delete(%q) = %s, %v; want %s", k, p[:2].GJSON(), got, err, want)
+		}
 	}
 }
 

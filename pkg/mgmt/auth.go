@@ -132,6 +132,8 @@ func (cc *ClientCredentials) fetch(ctx context.Context) (*oauth2.Token, error) {
 	if cc.HTTPClient != nil {
 		ctx = context.WithValue(ctx, oauth2.HTTPClient, cc.HTTPClient)
 	}
+	// Not an attempt of the API request that needed the token.
+	ctx = context.WithValue(ctx, attemptsKey{}, nil)
 	t, err := conf.Token(ctx)
 	if err != nil {
 		var re *oauth2.RetrieveError

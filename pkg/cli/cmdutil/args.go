@@ -50,7 +50,14 @@ func Quote(s string) string { return fmt.Sprintf("%q", s) }
 func Group(cmd *cobra.Command) *cobra.Command {
 	cmd.Args = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			return failure.Usagef("unknown command %q for %q\nRun '%s --help' for usage.", args[0], c.CommandPath(), c.CommandPath())
+			hint := ""
+			if c.SuggestionsMinimumDistance <= 0 {
+				c.SuggestionsMinimumDistance = 2
+			}
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				hint = "\nDid you mean " + strings.Join(s, " or ") + "?"
+			}
+			return failure.Usagef("unknown command %q for %q%s\nRun '%s --help' for usage.", args[0], c.CommandPath(), hint, c.CommandPath())
 		}
 		return nil
 	}

@@ -31,6 +31,9 @@ a0meta uses, faithful to Auth0's root-level merge, error bodies and limits.
 in $XDG_DATA_HOME/a0meta/sandbox.json. It starts with the users and
 applications of Auth0's metadata page: Jane (auth0|jane1,
 jane.doe@example.com) and myclient (myclientid123).`,
+		Example: `  a0meta --profile sandbox user meta get jane.doe@example.com
+  a0meta sandbox reset
+  a0meta sandbox serve --addr 127.0.0.1:0`,
 	}
 	cmd.AddCommand(NewCmdServe(f, nil), newCmdReset(f))
 	return cmdutil.Group(cmd)
@@ -126,7 +129,8 @@ func serve(cmd *cobra.Command, f *cmdutil.Factory, opts *ServeOptions) error {
 	if burst == 0 && opts.RateLimit > 0 {
 		burst = max(1, int(opts.RateLimit))
 	}
-	srv, err := sandbox.Open(sandbox.Options{DataFile: opts.Data, Seed: true, RateLimit: opts.RateLimit, Burst: burst})
+	// The request log is for tests; a long-running server keeps only the tail.
+	srv, err := sandbox.Open(sandbox.Options{DataFile: opts.Data, Seed: true, RateLimit: opts.RateLimit, Burst: burst, MaxRequests: 1000})
 	if err != nil {
 		return err
 	}

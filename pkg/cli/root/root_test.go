@@ -1,0 +1,168 @@
+package root_test
+
+// root.Run end to end against a sandbox tenant served by this test: exit
+// codes decided in one place, and the -o json error line.
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/a0meta/a0meta/pkg/cli/root"
+	"github.com/a0meta/a0meta/pkg/iostreams"
+	"github.com/a0meta/a0meta/pkg/sandbox"
+)
+
+// env points a0meta at a fresh seeded sandbox, with every XDG directory in a
+// temporary one.
+func env(t *testing.T, extra ...string) func(string) string {
+	t.Helper()
+	srv, err := sandbox.Open(sandbox.Options{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	dir := t.TempDir()
+	m := map[string]string{
+		"HOME":                 filepath.Join(dir, "home"),
+		"XDG_CONFIG_HOME":      filepath.Join(dir, "config"),
+		"XDG_CACHE_HOME":       filepath.Join(dir, "cache"),
+		"XDG_DATA_HOME":        filepath.Join(dir, "data"),
+		"XDG_STATE_HOME":       filepath.Join(dir, "state"),
+		"A0META_DOMAIN":        hs.URL,
+		"A0META_CLIENT_ID":     sandbox.DemoClientID,
+		"A0META_CLIENT_SECRET": sandbox.DemoClientSecret,
+	}
+	for _, kv := range extra {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+func run(t *testing.T, e func(string) string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	code = root.Run(context.Background(), args, ios, e)
+	return code, out.String(), errOut.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string // a prefix of stderr
+		extra  []string
+	}{
+		{args: []string{"user", "meta", "get", "auth0|jane1", "hobby", "-o", "raw"}, code: 0, stdout: "surfing\n"},
+		{args: []string{"users", "metadata", "set", "jane.doe@example.com", "hobby=surfing"}, code: 0, stderr: "No change"},
+		{args: []string{"user", "meta", "get", "auth0|jane1", "--nope"}, code: 2, stderr: "a0meta: unknown flag: --nope\n"},
+		{args: []string{"--nope", "version"}, code: 2, stderr: "a0meta: unknown flag: --nope\n"},
+		{args: []string{"user", "meta", "get", "auth0|jane1", "-x"}, code: 2, stderr: "a0meta: unknown shorthand flag: 'x' in -x\n"},
+		{args: []string{"user", "meta", "get", "auth0|jane1", "-o"}, code: 2, stderr: "a0meta: flag needs an argument: 'o' in -o\n"},
+		{args: []string{"--timeout", "soon", "version"}, code: 2, stderr: "a0meta: invalid argument"},
+		{args: []string{"--timeout", "0s", "version"}, code: 2, stderr: "a0meta: invalid --timeout"},
+		{args: []string{"--debug=loud", "version"}, code: 2, stderr: "a0meta: invalid --debug"},
+		{args: []string{"frobnicate"}, code: 2, stderr: `a0meta: unknown command "frobnicate" for "a0meta"`},
+		{args: []string{"user", "frobnicate"}, code: 2, stderr: `a0meta: unknown command "frobnicate" for "a0meta user"`},
+		{args: []string{"user", "meta", "gte", "auth0|jane1"}, code: 2, stderr: `a0meta: unknown command "gte" for "a0meta user meta"`},
+		{args: []string{"client", "meta", "get", "myclientid123", "--app"}, code: 2, stderr: "a0meta: unknown flag: --app\n"},
+		{args: []string{"user", "meta", "get"}, code: 2, stderr: "a0meta: a0meta user meta get: missing USER"},
+		{args: []string{"user", "meta", "get", "abc123"}, code: 2, stderr: "a0meta: \"abc123\" is neither"},
+		{args: []string{"user", "meta", "get", "sam@example.com"}, code: 2, stderr: "a0meta: 2 users have email sam@example.com"},
+		{args: []string{"user", "meta", "get", "auth0|ghost"}, code: 3, stderr: "a0meta: GET /api/v2/users/auth0%7Cghost: 404"},
+		{args: []string{"user", "meta", "get", "auth0|jane1", "nothere"}, code: 3},
+		{args: []string{"user", "meta", "get", "auth0|jane1"}, code: 4, extra: []string{"A0META_CLIENT_SECRET=wrong"}, stderr: "a0meta: token request"},
+		{args: []string{"user", "meta", "get", "auth0|jane1"}, code: 2, extra: []string{"A0META_DOMAIN="}, stderr: "a0meta: no Auth0 tenant configured"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := run(t, env(t, tt.extra...), tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstderr: %s", code, tt.code, stderr)
+			}
+			if stdout != tt.stdout {
+				t.Errorf("stdout %q, want %q", stdout, tt.stdout)
+			}
+			if !strings.HasPrefix(stderr, tt.stderr) {
+				t.Errorf("stderr %q, want it to start with %q", stderr, tt.stderr)
+			}
+			if strings.Contains(stderr, "wrong") || strings.Contains(stderr, sandbox.DemoClientSecret) {
+				t.Errorf("stderr holds a secret: %s", stderr)
+			}
+		})
+	}
+}
+
+func TestJSONErrorLine(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		extra []string
+		code  int
+		want  string // the exact stderr
+	}{
+		{
+			name: "server answered: status and error_code",
+			args: []string{"user", "meta", "get", "auth0|ghost", "-o", "json"},
+			code: 3,
+			want: `{"error":{"exit_code":3,"status":404,"error_code":"inexistent_user","message":"GET /api/v2/users/auth0%7Cghost: 404 Not Found: The user does not exist. (inexistent_user)"}}` + "\n",
+		},
+		{
+			name:  "401 without an error code",
+			args:  []string{"user", "meta", "set", "auth0|jane1", "a=1", "-o", "json"},
+			extra: []string{"A0META_TOKEN=not-a-token"},
+			code:  4,
+			want:  `{"error":{"exit_code":4,"status":401,"message":"GET /api/v2/users/auth0%7Cjane1: 401 Unauthorized: Invalid token"}}` + "\n",
+		},
+		{
+			name: "refused before sending: no status",
+			args: []string{"user", "meta", "get", "sam@example.com", "-o", "json"},
+			code: 2,
+			want: `{"error":{"exit_code":2,"message":"2 users have email sam@example.com; name one by user_id: auth0|sam3, google-oauth2|1089347"}}` + "\n",
+		},
+		{
+			name: "missing path",
+			args: []string{"user", "meta", "get", "auth0|jane1", "hobby", "nothere", "-o", "json"},
+			code: 3,
+			want: `{"error":{"exit_code":3,"message":"not in user_metadata of auth0|jane1: nothere"}}` + "\n",
+		},
+		{
+			name: "characters a shell or HTML would mind are not escaped",
+			args: []string{"client", "meta", "get", "<a&b>", "-o", "json"},
+			code: 3,
+			want: `{"error":{"exit_code":3,"status":404,"error_code":"inexistent_client","message":"no client has id or name \"<a&b>\": GET /api/v2/clients/%3Ca&b%3E: 404 Not Found: The client does not exist (inexistent_client)"}}` + "\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := run(t, env(t, tt.extra...), tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d", code, tt.code)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+			if stderr != tt.want {
+				t.Errorf("stderr\n got %s\nwant %s", stderr, tt.want)
+			}
+			var v struct{ Error map[string]json.RawMessage }
+			if err := json.Unmarshal([]byte(stderr), &v); err != nil || len(v.Error) == 0 {
+				t.Errorf("not one JSON object: %v", err)
+			}
+		})
+	}
+
+	// Without -o json the same error is the plain line.
+	_, _, stderr := run(t, env(t), "user", "meta", "get", "auth0|ghost")
+	if want := "a0meta: GET /api/v2/users/auth0%7Cghost: 404 Not Found: The user does not exist. (inexistent_user)\n"; stderr != want {
+		t.Errorf("plain error %q, want %q", stderr, want)
+	}
+}

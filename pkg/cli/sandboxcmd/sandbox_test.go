@@ -1,0 +1,118 @@
+package sandboxcmd_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/a0meta/a0meta/pkg/cli/root"
+	"github.com/a0meta/a0meta/pkg/iostreams"
+	"github.com/a0meta/a0meta/pkg/mgmt"
+	"github.com/a0meta/a0meta/pkg/sandbox"
+)
+
+// TestServe runs `a0meta sandbox serve` on an ephemeral port, talks to it
+// with the Management API client using the printed credentials, stops it
+// and checks that the state file kept the change.
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "tenant.json")
+	pr, pw := io.Pipe()
+	ios, _, _, errOut := iostreams.Test()
+	ios.Out = pw
+	env := func(k string) string {
+		if k == "XDG_CONFIG_HOME" || k == "XDG_CACHE_HOME" || k == "XDG_DATA_HOME" || k == "HOME" {
+			return dir
+		}
+		return ""
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- root.Run(ctx, []string{"sandbox", "serve", "--addr", "127.0.0.1:0", "--data", data}, ios, env)
+		pw.Close()
+	}()
+
+	sc := bufio.NewScanner(pr)
+	var url string
+	var printed []string
+	for sc.Scan() {
+		line := sc.Text()
+		printed = append(printed, line)
+		if rest, ok := strings.CutPrefix(line, "Sandbox tenant serving on "); ok {
+			url = rest
+		}
+		if strings.HasPrefix(line, "Press Ctrl-C") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if url == "" {
+		t.Fatalf("no URL printed; output:\n%s\nstderr: %s", strings.Join(printed, "\n"), errOut)
+	}
+	out := strings.Join(printed, "\n")
+	for _, want := range []string{sandbox.DemoClientID, sandbox.DemoClientSecret, "export A0META_DOMAIN=" + url} {
+		if !strings.Contains(out, want) {
+			t.Errorf("serve output lacks %q:\n%s", want, out)
+		}
+	}
+
+	base, err := mgmt.New(mgmt.Options{BaseURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := mgmt.New(mgmt.Options{BaseURL: url, Tokens: &mgmt.ClientCredentials{
+		TokenURL: url + "/oauth/token", ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret,
+		Audience: "https://" + strings.TrimPrefix(url, "http://") + "/api/v2/", HTTPClient: base.HTTPClient(),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PatchUser(ctx, "auth0|jane1", []byte(`{"user_metadata":{"big":12345678901234567890}}`)); err != nil {
+		t.Fatal(err)
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d; stderr: %s", code, errOut)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop after cancel")
+	}
+	srv, err := sandbox.Open(sandbox.Options{DataFile: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := srv.User("auth0|jane1")
+	if !strings.Contains(string(u), `"user_metadata":{"hobby":"surfing","big":12345678901234567890}`) {
+		t.Errorf("state after serve: %s", u)
+	}
+	if _, err := http.Get(url); err == nil {
+		t.Errorf("server still answering after stop")
+	}
+}
+
+func TestServeRefusesPublicAddress(t *testing.T) {
+	ios, _, _, errOut := iostreams.Test()
+	code := root.Run(context.Background(), []string{"sandbox", "serve", "--addr", "0.0.0.0:4280"}, ios, func(string) string { return "" })
+	if code != 2 || !strings.Contains(errOut.String(), "loopback") {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+}
+
+func TestServeRateLimitFlag(t *testing.T) {
+	for _, bad := range []string{"x", "0", "-1/s", "3/h"} {
+		ios, _, _, errOut := iostreams.Test()
+		code := root.Run(context.Background(), []string{"sandbox", "serve", "--rate-limit", bad}, ios, func(string) string { return "" })
+		if code != 2 || !strings.Contains(errOut.String(), "--rate-limit") {
+			t.Errorf("--rate-limit %s: code %d, stderr %q", bad, code, errOut)
+		}
+	}
+}
