@@ -84,13 +84,15 @@ var sandboxes sync.Map // *testscript.TestScript -> *scriptSandbox
 //	sandbox user ID [FIELD]   print the stored user (or one field) as compact JSON
 //	sandbox client ID [FIELD] likewise for a client
 //	sandbox put-user JSON     store a user object as given
+//	sandbox put-client JSON   store a client object as given
+//	sandbox add-clients N     add N filler clients (client_id fillerI, name "Filler I")
 //	sandbox fault METHOD PATHPREFIX STATUS TIMES [hangup] [header=value...]
 func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! sandbox")
 	}
 	if len(args) == 0 {
-		ts.Fatalf("usage: sandbox start|requests|user|client|put-user|fault")
+		ts.Fatalf("usage: sandbox start|requests|user|client|put-user|put-client|add-clients|fault")
 	}
 	if args[0] == "start" {
 		opts := sandbox.Options{Seed: true}
@@ -159,6 +161,17 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintf(ts.Stdout(), "%s\n", c.Bytes())
 	case "put-user":
 		ts.Check(sb.srv.PutUser(json.RawMessage(strings.Join(args[1:], " "))))
+	case "put-client":
+		ts.Check(sb.srv.PutClient(json.RawMessage(strings.Join(args[1:], " "))))
+	case "add-clients":
+		if len(args) != 2 {
+			ts.Fatalf("usage: sandbox add-clients N")
+		}
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		for i := range n {
+			ts.Check(sb.srv.PutClient(json.RawMessage(fmt.Sprintf(`{"client_id":"filler%d","name":"Filler %d"}`, i, i))))
+		}
 	case "fault":
 		if len(args) < 5 {
 			ts.Fatalf("usage: sandbox fault METHOD PATHPREFIX STATUS TIMES [hangup] [header=value...]")

@@ -68,8 +68,11 @@ func (s *Settings) Describe(w io.Writer, redact bool) {
 	line("config file", cfg, "")
 	line("domain", value(s.Domain), s.Domain.Source)
 	base := s.BaseURL
-	if base == "" && s.Sandbox {
+	switch {
+	case base == "" && s.Sandbox:
 		base = "(the in-process sandbox server)"
+	case base == "":
+		base = "(not set)"
 	}
 	line("base url", base, "")
 	line("client_id", value(s.ClientID), s.ClientID.Source)

@@ -84,7 +84,8 @@ type Settings struct {
 // A0META_* credential variable is given (they rank above an implicit
 // profile, and the sandbox cannot be mixed with a real tenant).
 //
-// Missing credentials are not an error here; see CredentialsError.
+// Missing credentials are not an error here; see CredentialsError. When
+// no domain is found, the error comes with the settings found so far.
 func Resolve(flags Flags, env Env) (*Settings, error) {
 	s := &Settings{ConfigFile: flags.ConfigFile}
 	if s.ConfigFile == "" {
@@ -169,7 +170,8 @@ func Resolve(flags Flags, env Env) (*Settings, error) {
 	}
 
 	if !s.Domain.set() {
-		return nil, s.noDomain(prof, profSrc)
+		// The partial settings let `config view` show what was found.
+		return s, s.noDomain(prof, profSrc)
 	}
 	base, _, err := NormalizeDomain(s.Domain.Value)
 	if err != nil {

@@ -5,6 +5,7 @@
 package metaops
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -74,11 +75,29 @@ func Validate(kind Kind, ops []metaedit.Op) error {
 		if err := metaedit.CheckClientPath(op.Path); err != nil {
 			return err
 		}
-		if op.Kind == metaedit.Set && gjson.ParseBytes(op.Value).Type != gjson.String {
+		if op.Kind != metaedit.Set {
+			continue
+		}
+		if gjson.ParseBytes(op.Value).Type != gjson.String {
 			return failure.Usagef("client_metadata values must be strings: %s is given %s", op.Path, describeJSON(op.Value))
+		}
+		// Key characters and the lengths need no read: check them now, so
+		// nothing at all is sent; the key count is checked after the read.
+		if err := metaedit.CheckClientMetadata(singleEntry(op.Path[0], op.Value)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// singleEntry is the object {key: value}.
+func singleEntry(key string, value []byte) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(key)
+	k := bytes.TrimSpace(b.Bytes())
+	return wrapKey(k, value)
 }
 
 func describeJSON(raw []byte) string {
@@ -353,10 +372,15 @@ func clearEdit(kind Kind, doc []byte) (*metaedit.Result, error) {
 }
 
 func wrap(field string, patch []byte) []byte {
-	b := make([]byte, 0, len(field)+len(patch)+5)
-	b = append(b, '{', '"')
-	b = append(b, field...)
-	b = append(b, '"', ':')
-	b = append(b, patch...)
+	return wrapKey([]byte(`"`+field+`"`), patch)
+}
+
+// wrapKey is {key:value} for an already quoted key.
+func wrapKey(quotedKey, value []byte) []byte {
+	b := make([]byte, 0, len(quotedKey)+len(value)+3)
+	b = append(b, '{')
+	b = append(b, quotedKey...)
+	b = append(b, ':')
+	b = append(b, value...)
 	return append(b, '}')
 }

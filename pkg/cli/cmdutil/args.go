@@ -13,7 +13,7 @@ import (
 func MinimumArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < n {
-			return failure.Usagef("%s: missing %s\nUsage: %s", cmd.CommandPath(), what, cmd.UseLine())
+			return failure.Usagef("missing %s\nUsage: %s", what, cmd.UseLine())
 		}
 		return nil
 	}
@@ -23,10 +23,10 @@ func MinimumArgs(n int, what string) cobra.PositionalArgs {
 func ExactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < n {
-			return failure.Usagef("%s: missing %s\nUsage: %s", cmd.CommandPath(), what, cmd.UseLine())
+			return failure.Usagef("missing %s\nUsage: %s", what, cmd.UseLine())
 		}
 		if len(args) > n {
-			return failure.Usagef("%s: unexpected argument(s) %s\nUsage: %s", cmd.CommandPath(), strings.Join(args[n:], " "), cmd.UseLine())
+			return failure.Usagef("unexpected argument(s) %s\nUsage: %s", strings.Join(args[n:], " "), cmd.UseLine())
 		}
 		return nil
 	}

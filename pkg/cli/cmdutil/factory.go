@@ -53,7 +53,8 @@ func (f *Factory) Settings() (*config.Settings, error) {
 		ConfigFile: f.Global.Config,
 	}, f.Env)
 	if err != nil {
-		return nil, err
+		// Partial settings (no domain) are returned for `config view`.
+		return s, err
 	}
 	f.settings = s
 	if !f.warned {

@@ -20,6 +20,9 @@ func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Show and change configuration and profiles",
+		Example: `  a0meta config profiles
+  a0meta config view
+  a0meta --profile sandbox config view`,
 	}
 	cmd.AddCommand(newCmdView(f), newCmdProfiles(f), NewCmdSetProfile(f, nil))
 	return cmdutil.Group(cmd)
@@ -38,10 +41,15 @@ profile, default). Secrets and tokens are never printed.`,
 		Args: cmdutil.ExactArgs(0, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := f.Settings()
-			if err != nil {
+			if err != nil && s == nil {
 				return err
 			}
+			// With nothing configured, show what was looked at, and why
+			// other commands would stop.
 			s.Describe(f.IO.Out, true)
+			if err != nil {
+				cmdutil.Warn(f.IO.ErrOut, err.Error())
+			}
 			return nil
 		},
 	}

@@ -64,7 +64,7 @@ it nothing is read or sent (exit 2). --dry-run needs no --yes.`
 						len(res.Edit.ChangedRoots), opts.kind().Field(), opts.kind().Noun(), res.Target.ID, f.Where()))
 				}
 			}
-			return runWrite(cmd, f, &opts.common, opts.DryRun, metaops.Change{
+			return runWrite(cmd, f, &opts.common, opts.writeFlags, metaops.Change{
 				Kind: opts.kind(), Target: opts.Target, Clear: true, DryRun: opts.DryRun,
 			}, confirm)
 		},

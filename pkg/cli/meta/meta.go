@@ -41,6 +41,8 @@ func NewCmdUser(f *cmdutil.Factory) *cobra.Command {
 		Use:     "user",
 		Aliases: []string{"users"},
 		Short:   "Work with users",
+		Example: `  a0meta user meta get jane.doe@example.com
+  a0meta user meta set 'auth0|jane1' plan=pro --app`,
 	}
 	cmd.AddCommand(newCmdMeta(f, User))
 	return cmdutil.Group(cmd)
@@ -52,6 +54,8 @@ func NewCmdClient(f *cmdutil.Factory) *cobra.Command {
 		Use:     "client",
 		Aliases: []string{"clients", "app", "apps"},
 		Short:   "Work with applications (clients)",
+		Example: `  a0meta client meta get myclientid123
+  a0meta client meta set myclient mycolor=blue`,
 	}
 	cmd.AddCommand(newCmdMeta(f, Client))
 	return cmdutil.Group(cmd)
@@ -62,15 +66,25 @@ func newCmdMeta(f *cmdutil.Factory, noun Noun) *cobra.Command {
 	if noun == Client {
 		short = "Read and change an application's client_metadata"
 	}
+	example := `  a0meta user meta get 'auth0|jane1'
+  a0meta user meta set 'auth0|jane1' addresses.work="100 Industrial Way"
+  a0meta user meta unset 'auth0|jane1' addresses.work`
+	if noun == Client {
+		example = `  a0meta client meta get myclientid123 mycolor -o raw
+  a0meta client meta set myclientid123 region=eu-west
+  a0meta client meta unset myclientid123 myflavor`
+	}
 	cmd := &cobra.Command{
 		Use:     "meta",
 		Aliases: []string{"metadata"},
 		Short:   short,
+		Example: example,
 	}
 	cmd.AddCommand(NewCmdGet(f, noun, nil))
 	cmd.AddCommand(NewCmdSet(f, noun, nil))
 	cmd.AddCommand(NewCmdUnset(f, noun, nil))
 	cmd.AddCommand(NewCmdClear(f, noun, nil))
+	cmd.AddCommand(NewCmdEdit(f, noun, nil))
 	return cmdutil.Group(cmd)
 }
 

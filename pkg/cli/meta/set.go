@@ -109,7 +109,7 @@ command-line order. Setting a value the field already has sends nothing.`,
 			for i, a := range as {
 				ops[i] = metaedit.SetOp(a)
 			}
-			return runWrite(cmd, f, &opts.common, opts.DryRun, metaops.Change{
+			return runWrite(cmd, f, &opts.common, opts.writeFlags, metaops.Change{
 				Kind: opts.kind(), Target: opts.Target, Ops: ops, DryRun: opts.DryRun,
 			}, nil)
 		},

@@ -70,7 +70,7 @@ that is not there changes nothing, sends nothing and exits 0.`,
 			for i, p := range opts.Paths {
 				ops[i] = metaedit.UnsetOp(p)
 			}
-			return runWrite(cmd, f, &opts.common, opts.DryRun, metaops.Change{
+			return runWrite(cmd, f, &opts.common, opts.writeFlags, metaops.Change{
 				Kind: opts.kind(), Target: opts.Target, Ops: ops, DryRun: opts.DryRun,
 			}, nil)
 		},

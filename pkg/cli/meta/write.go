@@ -5,17 +5,20 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
 	"github.com/a0meta/a0meta/pkg/metaops"
+	"github.com/a0meta/a0meta/pkg/textdiff"
 	"github.com/spf13/cobra"
 )
 
-// writeFlags are shared by set, unset and clear.
+// writeFlags are shared by set, unset, clear and edit.
 type writeFlags struct {
 	DryRun bool
+	Diff   bool
 }
 
 func addWriteFlags(cmd *cobra.Command, c *common, w *writeFlags) {
 	cmd.Flags().BoolVar(&w.DryRun, "dry-run", false, "Read, then print the exact PATCH body on stdout instead of sending it")
 	cmd.Flags().StringVarP(&c.Output, "output", "o", "", "Output format: json prints the resulting metadata on stdout")
+	cmd.Flags().BoolVar(&w.Diff, "diff", false, "Show a unified diff of the metadata before and after on stderr")
 }
 
 func checkWriteOutput(c *common) error {
@@ -29,7 +32,8 @@ func checkWriteOutput(c *common) error {
 type confirmFunc func(*metaops.ChangeResult) (bool, error)
 
 // runWrite plans the change, reports it and sends it unless it is a dry run.
-func runWrite(cmd *cobra.Command, f *cmdutil.Factory, c *common, dryRun bool, ch metaops.Change, confirm confirmFunc) error {
+func runWrite(cmd *cobra.Command, f *cmdutil.Factory, c *common, w writeFlags, ch metaops.Change, confirm confirmFunc) error {
+	dryRun := w.DryRun
 	api, err := f.API()
 	if err != nil {
 		return err
@@ -40,6 +44,9 @@ func runWrite(cmd *cobra.Command, f *cmdutil.Factory, c *common, dryRun bool, ch
 		return err
 	}
 	io := f.IO
+	if w.Diff {
+		printDiff(f, ch.Kind, res.Edit.Before, res.Edit.After)
+	}
 	if dryRun {
 		if res.Body != nil {
 			fmt.Fprintf(io.Out, "%s\n", res.Body)
@@ -67,6 +74,19 @@ func runWrite(cmd *cobra.Command, f *cmdutil.Factory, c *common, dryRun bool, ch
 		return printValue(io.Out, res.Stored, "json", false)
 	}
 	return nil
+}
+
+// printDiff shows on stderr how the field changes, coloured when stderr is
+// a terminal and NO_COLOR is unset; nothing when it does not change.
+func printDiff(f *cmdutil.Factory, kind metaops.Kind, before, after []byte) {
+	d := textdiff.JSON(kind.Field(), before, after)
+	if d == nil {
+		return
+	}
+	if f.IO.ColorStderr() {
+		d = textdiff.Colorize(d)
+	}
+	f.IO.ErrOut.Write(d)
 }
 
 func printWarnings(f *cmdutil.Factory, res *metaops.ChangeResult) {

@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/cli/completion"
 	"github.com/a0meta/a0meta/pkg/cli/configcmd"
 	"github.com/a0meta/a0meta/pkg/cli/meta"
 	"github.com/a0meta/a0meta/pkg/cli/sandboxcmd"
@@ -38,6 +40,14 @@ only the root keys that changed, so addresses.work never costs you addresses.hom
 
 Try it without an Auth0 account on the built-in sandbox tenant:
   a0meta --profile sandbox user meta get jane.doe@example.com`,
+		Example: `  # the seed page's example on the sandbox: add a work address, keeping home
+  a0meta --profile sandbox user meta set jane.doe@example.com addresses.work="100 Industrial Way"
+  a0meta --profile sandbox user meta get jane.doe@example.com addresses
+
+  # a real tenant: write a profile once (the secret is read from stdin or a
+  # prompt), then check which tenant and credentials commands will use
+  a0meta config set-profile prod --domain example.eu.auth0.com --client-id AbC123 --default
+  a0meta config view`,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		DisableAutoGenTag: true,
@@ -57,6 +67,9 @@ Try it without an Auth0 account on the built-in sandbox tenant:
 		return failure.Usagef("%s\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
 	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		if g.Timeout <= 0 {
+			return failure.Usagef("invalid --timeout %s: it must be positive", g.Timeout)
+		}
 		return cmdutil.OneOf("debug", g.Debug, "", "on", "redact-values")
 	}
 
@@ -65,13 +78,15 @@ Try it without an Auth0 account on the built-in sandbox tenant:
 	cmd.AddCommand(configcmd.NewCmdConfig(f))
 	cmd.AddCommand(sandboxcmd.NewCmdSandbox(f))
 	cmd.AddCommand(version.NewCmdVersion(f))
-	return cmd
+	completion.Register(cmd, f)
+	return cmdutil.Group(cmd)
 }
 
 // Main runs a0meta with the process's arguments and streams and returns the
 // exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM too, so `sandbox serve --data` saves its state when killed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return Run(ctx, os.Args[1:], iostreams.System(), os.Getenv)
 }
@@ -97,21 +112,19 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams, env config
 	return int(code)
 }
 
-// classify gives cobra's own untyped errors (unknown command, argument
-// validation) the usage exit code; everything a0meta returns is typed.
+// classify types the errors a0meta does not raise itself. Commands, flags
+// and arguments are all validated by typed code (Group, the Args
+// functions, the flag error func); what cobra may still say on its own
+// (e.g. its completion command's arguments) is a usage error too.
 func classify(err error) error {
 	var c failure.Coder
-	if errors.As(err, &c) {
+	switch {
+	case errors.As(err, &c):
 		return err
-	}
-	msg := err.Error()
-	for _, prefix := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "invalid argument", "flag needs an argument", "required flag"} {
-		if strings.HasPrefix(msg, prefix) {
-			return failure.Wrap(failure.Usage, err, "usage")
-		}
-	}
-	if errors.Is(err, context.Canceled) {
+	case errors.Is(err, context.Canceled):
 		return failure.Wrap(failure.General, err, "interrupted")
+	case strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "accepts "):
+		return failure.Wrap(failure.Usage, err, "usage")
 	}
 	return err
 }

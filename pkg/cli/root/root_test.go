@@ -72,7 +72,7 @@ func TestExitCodes(t *testing.T) {
 		{args: []string{"user", "frobnicate"}, code: 2, stderr: `a0meta: unknown command "frobnicate" for "a0meta user"`},
 		{args: []string{"user", "meta", "gte", "auth0|jane1"}, code: 2, stderr: `a0meta: unknown command "gte" for "a0meta user meta"`},
 		{args: []string{"client", "meta", "get", "myclientid123", "--app"}, code: 2, stderr: "a0meta: unknown flag: --app\n"},
-		{args: []string{"user", "meta", "get"}, code: 2, stderr: "a0meta: a0meta user meta get: missing USER"},
+		{args: []string{"user", "meta", "get"}, code: 2, stderr: "a0meta: missing USER\nUsage: a0meta user meta get USER [PATH...]"},
 		{args: []string{"user", "meta", "get", "abc123"}, code: 2, stderr: "a0meta: \"abc123\" is neither"},
 		{args: []string{"user", "meta", "get", "sam@example.com"}, code: 2, stderr: "a0meta: 2 users have email sam@example.com"},
 		{args: []string{"user", "meta", "get", "auth0|ghost"}, code: 3, stderr: "a0meta: GET /api/v2/users/auth0%7Cghost: 404"},

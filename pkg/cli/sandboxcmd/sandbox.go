@@ -85,7 +85,7 @@ interrupted. Without --data the state lives in memory, seeded afresh.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:4280", "Loopback address to listen on (port 0 picks a free one)")
-	cmd.Flags().StringVar(&opts.Data, "data", "", "State file to load and save (default: in memory)")
+	cmd.Flags().StringVar(&opts.Data, "data", "", "State file to load, and to save every 2 s and when stopped (default: in memory)")
 	cmd.Flags().StringVar(&rate, "rate-limit", "", "Answer 429 past N requests per second, like a real tenant (N/s or N/m)")
 	cmd.Flags().IntVar(&opts.Burst, "burst", 0, "Token bucket size for --rate-limit (default: the rate, at least 1)")
 	return cmd
