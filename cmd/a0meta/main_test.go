@@ -16,6 +16,7 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/cli/root"
 	"github.com/a0meta/a0meta/pkg/sandbox"
+	"github.com/a0meta/a0meta/pkg/sandbox/sandboxtest"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/tidwall/gjson"
 )
@@ -120,19 +121,7 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	sb := v.(*scriptSandbox)
 	switch args[0] {
 	case "requests":
-		var b strings.Builder
-		for _, r := range sb.srv.Requests() {
-			line := r.Method + " " + r.Path
-			if r.Query != "" {
-				line += "?" + r.Query
-			}
-			if len(r.Body) > 0 && r.Path != "/oauth/token" {
-				line += " " + string(r.Body)
-			}
-			fmt.Fprintln(&b, line)
-		}
-		sb.srv.ClearRequests()
-		ts.Stdout().Write([]byte(b.String()))
+		fmt.Fprint(ts.Stdout(), sandboxtest.Log(sb.srv, true))
 	case "user", "client":
 		if len(args) < 2 {
 			ts.Fatalf("usage: sandbox %s ID [FIELD]", args[0])

@@ -1,6 +1,7 @@
 package metaedit
 
 import (
+	"github.com/a0meta/a0meta/pkg/render"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -114,7 +115,7 @@ func RootDiff(before, after []byte) (patch []byte, changedRoots []string, err er
 			err = failure.Usagef("root key %q: %s", key, verr.Error())
 			return false
 		}
-		entries = append(entries, objectEntry(key, compact([]byte(av.Raw))))
+		entries = append(entries, objectEntry(key, render.Compact([]byte(av.Raw))))
 		changedRoots = append(changedRoots, key)
 		return true
 	})

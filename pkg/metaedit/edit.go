@@ -26,6 +26,7 @@
 package metaedit
 
 import (
+	"github.com/a0meta/a0meta/pkg/render"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -167,7 +168,7 @@ func Apply(current []byte, ops []Op) (*Result, error) {
 		case bv.Exists() && equal(bv, dv):
 			continue // changed and changed back
 		default:
-			entries = append(entries, objectEntry(root, compact([]byte(dv.Raw))))
+			entries = append(entries, objectEntry(root, render.Compact([]byte(dv.Raw))))
 		}
 		res.ChangedRoots = append(res.ChangedRoots, root)
 	}

@@ -1,6 +1,7 @@
 package metaedit
 
 import (
+	"github.com/a0meta/a0meta/pkg/render"
 	"reflect"
 	"strings"
 	"testing"
@@ -53,7 +54,7 @@ func checkInvariants(t testing.TB, res *Result) {
 		}
 		return
 	}
-	if !gjson.ValidBytes(res.Patch) || string(res.Patch) == "{}" || strings.ContainsAny(string(compact(res.Patch)), "\n") {
+	if !gjson.ValidBytes(res.Patch) || string(res.Patch) == "{}" || strings.ContainsAny(string(render.Compact(res.Patch)), "\n") {
 		t.Fatalf("bad patch %q", res.Patch)
 	}
 	pm := members(res.Patch)

@@ -2,6 +2,7 @@ package metaedit
 
 import (
 	"fmt"
+	"github.com/a0meta/a0meta/pkg/render"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -144,7 +145,7 @@ func FuzzEqual(f *testing.F) {
 		if !gjson.Valid(a) {
 			return
 		}
-		if !Equal([]byte(a), []byte(a)) || !Equal([]byte(a), compact([]byte(a))) {
+		if !Equal([]byte(a), []byte(a)) || !Equal([]byte(a), render.Compact([]byte(a))) {
 			t.Fatalf("Equal not reflexive for %q", a)
 		}
 	})

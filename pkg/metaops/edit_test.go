@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,60 +17,16 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metaops"
-	"github.com/a0meta/a0meta/pkg/mgmt"
-	"github.com/a0meta/a0meta/pkg/sandbox"
+	"github.com/a0meta/a0meta/pkg/sandbox/sandboxtest"
 )
 
-type editTenant struct {
-	srv *sandbox.Server
-	api *mgmt.Client
-}
-
-func newEditTenant(t *testing.T) *editTenant {
-	t.Helper()
-	srv, err := sandbox.Open(sandbox.Options{Seed: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	u, _ := url.Parse(hs.URL)
-	api, err := mgmt.New(mgmt.Options{
-		BaseURL: hs.URL,
-		Tokens:  mgmt.StaticToken(srv.MintToken("https://" + u.Host + "/api/v2/")),
-		Sleep:   func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &editTenant{srv: srv, api: api}
-}
-
-// log renders the requests since the last call, one "METHOD PATH[ BODY]" a line.
-func (e *editTenant) log() string {
-	var b strings.Builder
-	for _, r := range e.srv.Requests() {
-		b.WriteString(r.Method + " " + r.Path)
-		if len(r.Body) > 0 {
-			b.WriteString(" " + string(r.Body))
-		}
-		b.WriteByte('\n')
-	}
-	e.srv.ClearRequests()
-	return b.String()
-}
-
-func (e *editTenant) put(t *testing.T, raw string) {
-	t.Helper()
-	if err := e.srv.PutUser(json.RawMessage(raw)); err != nil {
-		t.Fatal(err)
-	}
-}
+// log renders the requests since the last call, without queries.
+func (tn *tenant) log() string { return sandboxtest.Log(tn.srv, false) }
 
 // onNextGet runs change once, when the next GET of path arrives: set after
 // BeginEdit, it is a concurrent writer between the edit's read and its
 // guard read.
-func (e *editTenant) onNextGet(path string, change func()) {
+func (e *tenant) onNextGet(path string, change func()) {
 	var gets atomic.Int32
 	e.srv.SetHook(func(r *http.Request) {
 		if r.Method == http.MethodGet && r.URL.EscapedPath() == path && gets.Add(1) == 1 {
@@ -115,8 +69,8 @@ func TestEditPlan(t *testing.T) {
 		{"dollar in a nested key", `{"zeta":{"$x":1}}`, "", "", "", "$"},
 		{"null root", `{"zeta":null}`, "", "", "", "null"},
 	}
-	tn := newEditTenant(t)
-	tn.put(t, `{"user_id":"auth0|ed1","user_metadata":`+realDoc+`}`)
+	tn := newTenant(t)
+	tn.putUser(t, `{"user_id":"auth0|ed1","user_metadata":`+realDoc+`}`)
 	ed, err := metaops.BeginEdit(ctx, tn.api, metaops.UserMetadata, "auth0|ed1")
 	if err != nil {
 		t.Fatal(err)
@@ -190,8 +144,8 @@ func TestEditCommit(t *testing.T) {
 	const get = "GET " + userPath + "\n"
 
 	t.Run("GET then GET then PATCH of only the edited roots", func(t *testing.T) {
-		tn := newEditTenant(t)
-		tn.put(t, user)
+		tn := newTenant(t)
+		tn.putUser(t, user)
 		ed, err := metaops.BeginEdit(ctx, tn.api, metaops.UserMetadata, "auth0|ed1")
 		if err != nil {
 			t.Fatal(err)
@@ -214,8 +168,8 @@ func TestEditCommit(t *testing.T) {
 	})
 
 	t.Run("dry run: one GET, the body, nothing sent", func(t *testing.T) {
-		tn := newEditTenant(t)
-		tn.put(t, user)
+		tn := newTenant(t)
+		tn.putUser(t, user)
 		ed, _ := metaops.BeginEdit(ctx, tn.api, metaops.UserMetadata, "auth0|ed1")
 		p, _ := ed.Plan([]byte(`{"hobby":"diving","theme":"dark","n":1.0}`))
 		res, err := ed.Commit(ctx, tn.api, p, true)
@@ -231,12 +185,12 @@ func TestEditCommit(t *testing.T) {
 	})
 
 	t.Run("guard: an edited root changed meanwhile blocks the PATCH", func(t *testing.T) {
-		tn := newEditTenant(t)
-		tn.put(t, user)
+		tn := newTenant(t)
+		tn.putUser(t, user)
 		ed, _ := metaops.BeginEdit(ctx, tn.api, metaops.UserMetadata, "auth0|ed1")
 		p, _ := ed.Plan([]byte(`{"hobby":"diving","theme":"dark","n":1.0}`))
 		tn.onNextGet(userPath, func() {
-			tn.put(t, `{"user_id":"auth0|ed1","user_metadata":{"hobby":"chess","theme":"dark","n":1.0}}`)
+			tn.putUser(t, `{"user_id":"auth0|ed1","user_metadata":{"hobby":"chess","theme":"dark","n":1.0}}`)
 		})
 		_, err := ed.Commit(ctx, tn.api, p, false)
 		var ce *metaops.ConflictError
@@ -249,12 +203,12 @@ func TestEditCommit(t *testing.T) {
 	})
 
 	t.Run("guard: a root the edit adds, created meanwhile with another value, blocks", func(t *testing.T) {
-		tn := newEditTenant(t)
-		tn.put(t, `{"user_id":"auth0|ed1","user_metadata":{"hobby":"surfing"}}`)
+		tn := newTenant(t)
+		tn.putUser(t, `{"user_id":"auth0|ed1","user_metadata":{"hobby":"surfing"}}`)
 		ed, _ := metaops.BeginEdit(ctx, tn.api, metaops.UserMetadata, "auth0|ed1")
 		p, _ := ed.Plan([]byte(`{"hobby":"surfing","tags":["x"]}`))
 		tn.onNextGet(userPath, func() {
-			tn.put(t, `{"user_id":"auth0|ed1","user_metadata":{"hobby":"surfing","tags":["y"]}}`)
+			tn.putUser(t, `{"user_id":"auth0|ed1","user_metadata":{"hobby":"surfing","tags":["y"]}}`)
 		})
 		_, err := ed.Commit(ctx, tn.api, p, false)
 		var ce *metaops.ConflictError
@@ -264,13 +218,13 @@ func TestEditCommit(t *testing.T) {
 	})
 
 	t.Run("guard: a change by meaning only, or to another root, does not block", func(t *testing.T) {
-		tn := newEditTenant(t)
-		tn.put(t, user)
+		tn := newTenant(t)
+		tn.putUser(t, user)
 		ed, _ := metaops.BeginEdit(ctx, tn.api, metaops.UserMetadata, "auth0|ed1")
 		p, _ := ed.Plan([]byte(`{"hobby":"diving","theme":"dark","n":1.0}`))
 		tn.onNextGet(userPath, func() {
 			// n respelled (same meaning), theme changed, a new root: none is the edit's.
-			tn.put(t, `{"user_id":"auth0|ed1","user_metadata":{"n":1,"hobby":"surfing","theme":"light","extra":{"k":"v"}}}`)
+			tn.putUser(t, `{"user_id":"auth0|ed1","user_metadata":{"n":1,"hobby":"surfing","theme":"light","extra":{"k":"v"}}}`)
 		})
 		res, err := ed.Commit(ctx, tn.api, p, false)
 		if err != nil {
@@ -286,12 +240,12 @@ func TestEditCommit(t *testing.T) {
 	})
 
 	t.Run("guard: someone made the same change meanwhile: nothing to send", func(t *testing.T) {
-		tn := newEditTenant(t)
-		tn.put(t, user)
+		tn := newTenant(t)
+		tn.putUser(t, user)
 		ed, _ := metaops.BeginEdit(ctx, tn.api, metaops.UserMetadata, "auth0|ed1")
 		p, _ := ed.Plan([]byte(`{"hobby":"diving","theme":"dark","n":1.0}`))
 		tn.onNextGet(userPath, func() {
-			tn.put(t, `{"user_id":"auth0|ed1","user_metadata":{"hobby":"diving","theme":"dark","n":1.0}}`)
+			tn.putUser(t, `{"user_id":"auth0|ed1","user_metadata":{"hobby":"diving","theme":"dark","n":1.0}}`)
 		})
 		res, err := ed.Commit(ctx, tn.api, p, false)
 		if err != nil || res.Body != nil || res.Sent {
@@ -303,7 +257,7 @@ func TestEditCommit(t *testing.T) {
 	})
 
 	t.Run("client: keys added meanwhile count towards the limit", func(t *testing.T) {
-		tn := newEditTenant(t)
+		tn := newTenant(t)
 		ed, err := metaops.BeginEdit(ctx, tn.api, metaops.ClientMetadata, "myclientid123")
 		if err != nil {
 			t.Fatal(err)

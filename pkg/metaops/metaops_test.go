@@ -8,11 +8,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metaedit"
@@ -20,6 +17,7 @@ import (
 	"github.com/a0meta/a0meta/pkg/metapath"
 	"github.com/a0meta/a0meta/pkg/mgmt"
 	"github.com/a0meta/a0meta/pkg/sandbox"
+	"github.com/a0meta/a0meta/pkg/sandbox/sandboxtest"
 )
 
 type tenant struct {
@@ -31,22 +29,8 @@ type tenant struct {
 // no token request is ever made.
 func newTenant(t *testing.T) *tenant {
 	t.Helper()
-	srv, err := sandbox.Open(sandbox.Options{Seed: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	u, _ := url.Parse(hs.URL)
-	api, err := mgmt.New(mgmt.Options{
-		BaseURL: hs.URL,
-		Tokens:  mgmt.StaticToken(srv.MintToken("https://" + u.Host + "/api/v2/")),
-		Sleep:   func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tenant{srv: srv, api: api}
+	srv, url := sandboxtest.Serve(t)
+	return &tenant{srv: srv, api: sandboxtest.Client(t, srv, url)}
 }
 
 func (tn *tenant) putUser(t *testing.T, raw string) {
@@ -58,21 +42,7 @@ func (tn *tenant) putUser(t *testing.T, raw string) {
 
 // requests renders what the sandbox received since the last call as
 // "METHOD PATH[?QUERY][ BODY]" lines, and forgets it.
-func (tn *tenant) requests() string {
-	var b strings.Builder
-	for _, r := range tn.srv.Requests() {
-		b.WriteString(r.Method + " " + r.Path)
-		if r.Query != "" {
-			b.WriteString("?" + r.Query)
-		}
-		if len(r.Body) > 0 {
-			b.WriteString(" " + string(r.Body))
-		}
-		b.WriteByte('\n')
-	}
-	tn.srv.ClearRequests()
-	return b.String()
-}
+func (tn *tenant) requests() string { return sandboxtest.Log(tn.srv, true) }
 
 func (tn *tenant) field(t *testing.T, userID, field string) (string, bool) {
 	t.Helper()

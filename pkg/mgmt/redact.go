@@ -73,6 +73,16 @@ func (r *redactor) header(name, v string) string {
 }
 
 // query redacts a raw query string pair by pair, keeping order and spelling.
+// path hides the id of /api/v2/users/{id} when values are redacted: an
+// enterprise user_id can hold an email address.
+func (r *redactor) path(escaped string) string {
+	const users = "/api/v2/users/"
+	if !r.all || !strings.HasPrefix(escaped, users) {
+		return escaped
+	}
+	return users + "[REDACTED]"
+}
+
 func (r *redactor) query(raw string) string {
 	if raw == "" {
 		return ""

@@ -56,7 +56,7 @@ func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	var blk strings.Builder
 	u := *req.URL
-	line := u.Scheme + "://" + u.Host + u.EscapedPath()
+	line := u.Scheme + "://" + u.Host + red.path(u.EscapedPath())
 	if u.RawQuery != "" {
 		line += "?" + red.query(u.RawQuery)
 	}

@@ -113,6 +113,30 @@ func TestDebugRedactValues(t *testing.T) {
 	}
 }
 
+func TestDebugRedactValuesHidesUserIDInPath(t *testing.T) {
+	rec := newRecorder(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, 200, `{"user_metadata":{}}`)
+	})
+	for _, redact := range []bool{false, true} {
+		var buf syncBuffer
+		c, _ := newClient(t, rec.srv, func(o *Options) {
+			o.Debug = &buf
+			o.DebugRedactValues = redact
+			o.Tokens = StaticToken(oldToken)
+		})
+		if _, err := c.GetUserField(context.Background(), "samlp|acme|jdoe@acme.example/ops", "user_metadata"); err != nil {
+			t.Fatal(err)
+		}
+		shown := strings.Contains(buf.String(), "jdoe@acme.example")
+		if shown == redact {
+			t.Errorf("redact-values=%v: user_id shown=%v in trace:\n%s", redact, shown, buf.String())
+		}
+		if redact && !strings.Contains(buf.String(), "/api/v2/users/[REDACTED]?fields=user_metadata") {
+			t.Errorf("trace lacks the redacted path:\n%s", buf.String())
+		}
+	}
+}
+
 func TestRedactJSON(t *testing.T) {
 	tests := []struct {
 		name string

@@ -44,11 +44,7 @@ it nothing is read or sent (exit 2). --dry-run needs no --yes.`
 		Example: example,
 		Args:    cmdutil.ExactArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkWriteOutput(&opts.common); err != nil {
-				return err
-			}
-			opts.Target = args[0]
-			if err := metaops.ValidateTarget(opts.kind(), opts.Target); err != nil {
+			if err := opts.begin(args, writeFormats...); err != nil {
 				return err
 			}
 			if !opts.Yes && !opts.DryRun && !f.IO.StdinTTY {

@@ -73,11 +73,7 @@ document: the field is made equal to it, sending only what differs.%s`, field, r
 		Example: example,
 		Args:    cmdutil.ExactArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkWriteOutput(&opts.common); err != nil {
-				return err
-			}
-			opts.Target = args[0]
-			if err := metaops.ValidateTarget(opts.kind(), opts.Target); err != nil {
+			if err := opts.begin(args, writeFormats...); err != nil {
 				return err
 			}
 			if opts.File == "" && !f.IO.StdinTTY {

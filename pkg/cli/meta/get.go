@@ -45,11 +45,7 @@ the missing paths are named on stderr and the exit code is 3.`,
 		Example: example,
 		Args:    cmdutil.MinimumArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cmdutil.OneOf("output", opts.Output, "json", "raw", "yaml"); err != nil {
-				return err
-			}
-			opts.Target = args[0]
-			if err := metaops.ValidateTarget(opts.kind(), opts.Target); err != nil {
+			if err := opts.begin(args, "json", "raw", "yaml"); err != nil {
 				return err
 			}
 			for _, a := range args[1:] {

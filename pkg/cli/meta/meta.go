@@ -106,6 +106,18 @@ func (c *common) kind() metaops.Kind {
 	return metaops.UserMetadata
 }
 
+// begin checks -o against the verb's formats and takes the target from
+// the first argument, refusing what can be neither a user nor a client.
+func (c *common) begin(args []string, formats ...string) error {
+	if c.Output != "" {
+		if err := cmdutil.OneOf("output", c.Output, formats...); err != nil {
+			return err
+		}
+	}
+	c.Target = args[0]
+	return metaops.ValidateTarget(c.kind(), c.Target)
+}
+
 func addAppFlag(cmd *cobra.Command, noun Noun, app *bool) {
 	if noun == User {
 		cmd.Flags().BoolVar(app, "app", false, "Work on app_metadata instead of user_metadata")

@@ -87,11 +87,7 @@ command-line order. Setting a value the field already has sends nothing.`,
 		Example: example,
 		Args:    cmdutil.MinimumArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkWriteOutput(&opts.common); err != nil {
-				return err
-			}
-			opts.Target = args[0]
-			if err := metaops.ValidateTarget(opts.kind(), opts.Target); err != nil {
+			if err := opts.begin(args, writeFormats...); err != nil {
 				return err
 			}
 			as, err := collectAssignments(args[1:], specs, f.IO.In)

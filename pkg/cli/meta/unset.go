@@ -43,11 +43,7 @@ that is not there changes nothing, sends nothing and exits 0.`,
 		Example: example,
 		Args:    cmdutil.MinimumArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkWriteOutput(&opts.common); err != nil {
-				return err
-			}
-			opts.Target = args[0]
-			if err := metaops.ValidateTarget(opts.kind(), opts.Target); err != nil {
+			if err := opts.begin(args, writeFormats...); err != nil {
 				return err
 			}
 			if len(args) < 2 {

@@ -21,12 +21,8 @@ func addWriteFlags(cmd *cobra.Command, c *common, w *writeFlags) {
 	cmd.Flags().BoolVar(&w.Diff, "diff", false, "Show a unified diff of the metadata before and after on stderr")
 }
 
-func checkWriteOutput(c *common) error {
-	if c.Output == "" {
-		return nil
-	}
-	return cmdutil.OneOf("output", c.Output, "json")
-}
+// writeFormats are the -o values of the writing verbs.
+var writeFormats = []string{"json"}
 
 // confirmFunc may stop a planned change before it is sent.
 type confirmFunc func(*metaops.ChangeResult) (bool, error)

@@ -1,0 +1,66 @@
+// Package sandboxtest serves a seeded sandbox tenant to tests and renders
+// what it received, so every package tests against the same emulator the
+// same way.
+package sandboxtest
+
+import (
+	"context"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/a0meta/a0meta/pkg/mgmt"
+	"github.com/a0meta/a0meta/pkg/sandbox"
+)
+
+// Serve opens a freshly seeded sandbox and serves it until the test ends.
+func Serve(t testing.TB) (*sandbox.Server, string) {
+	t.Helper()
+	srv, err := sandbox.Open(sandbox.Options{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return srv, hs.URL
+}
+
+// Client returns a Management API client for the served sandbox holding a
+// ready token, so no token request is made, and retries that never sleep.
+func Client(t testing.TB, srv *sandbox.Server, baseURL string) *mgmt.Client {
+	t.Helper()
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := mgmt.New(mgmt.Options{
+		BaseURL: baseURL,
+		Tokens:  mgmt.StaticToken(srv.MintToken("https://" + u.Host + "/api/v2/")),
+		Sleep:   func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api
+}
+
+// Log renders the requests received since the last call, one
+// "METHOD PATH[?QUERY][ BODY]" a line (queries only when withQuery), and
+// forgets them. Token requests are listed without their bodies.
+func Log(srv *sandbox.Server, withQuery bool) string {
+	var b strings.Builder
+	for _, r := range srv.Requests() {
+		b.WriteString(r.Method + " " + r.Path)
+		if withQuery && r.Query != "" {
+			b.WriteString("?" + r.Query)
+		}
+		if len(r.Body) > 0 && r.Path != "/oauth/token" {
+			b.WriteString(" " + string(r.Body))
+		}
+		b.WriteByte('\n')
+	}
+	srv.ClearRequests()
+	return b.String()
+}
