@@ -1,7 +1,10 @@
 package metaedit
 
 import (
-	"github.com/a0meta/a0meta/pkg/render"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -9,6 +12,7 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metapath"
+	"github.com/a0meta/a0meta/pkg/render"
 )
 
 // Normalize returns the field as a trimmed JSON object: "{}" for nil, empty,
@@ -86,7 +90,7 @@ func RootDiff(before, after []byte) (patch []byte, changedRoots []string, err er
 		a = []byte("{}")
 	}
 	if !gjson.ValidBytes(a) {
-		return nil, nil, failure.Usagef("the edited metadata is not valid JSON")
+		return nil, nil, failure.Usagef("the edited metadata is not valid JSON: %s", syntaxErrorAt(a))
 	}
 	if a[0] != '{' {
 		return nil, nil, failure.Usagef("the edited metadata is %s, not a JSON object", typeName(gjson.ParseBytes(a)))
@@ -134,4 +138,33 @@ func RootDiff(before, after []byte) (patch []byte, changedRoots []string, err er
 		return nil, nil, nil
 	}
 	return joinObject(entries), changedRoots, nil
+}
+
+// syntaxErrorAt says where invalid JSON goes wrong, as line and column of
+// doc and the text of that line, so the user can find the mistake. Only
+// the error is taken from encoding/json; nothing is decoded.
+func syntaxErrorAt(doc []byte) string {
+	var raw json.RawMessage
+	err := json.Unmarshal(doc, &raw)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		if err == nil {
+			return "more than one JSON value"
+		}
+		return err.Error()
+	}
+	off := int(se.Offset)
+	if off > len(doc) {
+		off = len(doc)
+	}
+	if off > 0 && se.Error() != "unexpected end of JSON input" {
+		off-- // Offset is just past the offending byte.
+	}
+	line := 1 + bytes.Count(doc[:off], []byte("\n"))
+	start := bytes.LastIndexByte(doc[:off], '\n') + 1
+	end := len(doc)
+	if i := bytes.IndexByte(doc[off:], '\n'); i >= 0 {
+		end = off + i
+	}
+	return fmt.Sprintf("%s at line %d, column %d of the JSON: %s", se.Error(), line, off-start+1, bytes.TrimSpace(doc[start:end]))
 }

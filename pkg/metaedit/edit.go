@@ -26,7 +26,6 @@
 package metaedit
 
 import (
-	"github.com/a0meta/a0meta/pkg/render"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -34,6 +33,7 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metapath"
+	"github.com/a0meta/a0meta/pkg/render"
 )
 
 // OpKind is the kind of one operation.

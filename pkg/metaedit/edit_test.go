@@ -1,7 +1,6 @@
 package metaedit
 
 import (
-	"github.com/a0meta/a0meta/pkg/render"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metapath"
+	"github.com/a0meta/a0meta/pkg/render"
 )
 
 // parseOps reads test operations: "unset PATH", or an assignment

@@ -2,7 +2,6 @@ package metaedit
 
 import (
 	"fmt"
-	"github.com/a0meta/a0meta/pkg/render"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -10,6 +9,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/a0meta/a0meta/pkg/metapath"
+	"github.com/a0meta/a0meta/pkg/render"
 )
 
 // fuzzOps reads one operation a line: "-PATH" unsets, anything else is an

@@ -196,7 +196,7 @@ func TestEditReopensOnInvalidJSON(t *testing.T) {
 		t.Errorf("first file has an error:\n%s", first)
 	}
 	second := tm.seen(2)
-	if !strings.Contains(second, "# ERROR: the edited metadata is not valid JSON\n") || !strings.HasSuffix(second, "\n{\"hobby\": \"diving\",\n") {
+	if !strings.Contains(second, "# ERROR: the edited metadata is not valid JSON: unexpected end of JSON input at line 1, column 20 of the JSON: {\"hobby\": \"diving\",\n") || !strings.HasSuffix(second, "\n{\"hobby\": \"diving\",\n") {
 		t.Errorf("reopened file should hold the reason and the user's text:\n%s", second)
 	}
 	want := janeGet + janeGet + "PATCH " + janePath + ` {"user_metadata":{"addresses":{"home":"1 Main St"}}}` + "\n"
