@@ -48,7 +48,7 @@ func CheckClientMetadata(doc []byte) error {
 			return false
 		}
 		if val.Type != gjson.String {
-			err = failure.Usagef("client_metadata values must be strings: %q is %s", key, typeName(val))
+			err = failure.Usagef("client_metadata values must be strings: %q is %s", key, TypeName(val))
 			return false
 		}
 		if n := utf8.RuneCountInString(val.Str); n > ClientMaxLen {

@@ -27,7 +27,7 @@ func Normalize(field []byte) ([]byte, error) {
 		return nil, failure.New(failure.General, "metadata is not valid JSON")
 	}
 	if v[0] != '{' {
-		return nil, failure.New(failure.General, "metadata is %s, not a JSON object", typeName(gjson.ParseBytes(v)))
+		return nil, failure.New(failure.General, "metadata is %s, not a JSON object", TypeName(gjson.ParseBytes(v)))
 	}
 	return v, nil
 }
@@ -93,7 +93,7 @@ func RootDiff(before, after []byte) (patch []byte, changedRoots []string, err er
 		return nil, nil, failure.Usagef("the edited metadata is not valid JSON: %s", syntaxErrorAt(a))
 	}
 	if a[0] != '{' {
-		return nil, nil, failure.Usagef("the edited metadata is %s, not a JSON object", typeName(gjson.ParseBytes(a)))
+		return nil, nil, failure.Usagef("the edited metadata is %s, not a JSON object", TypeName(gjson.ParseBytes(a)))
 	}
 	bv := firstValues(gjson.ParseBytes(b))
 	var entries [][]byte

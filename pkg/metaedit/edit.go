@@ -216,7 +216,7 @@ func setIn(doc []byte, p metapath.Path, val []byte) ([]byte, string, error) {
 			}
 		default:
 			return nil, "", failure.Usagef("cannot set %q: %q is %s, not an object or array (unset it or set %q itself first)",
-				p.String(), p[:d].String(), typeName(cur), p[:d].String())
+				p.String(), p[:d].String(), TypeName(cur), p[:d].String())
 		}
 		cur = next
 	}

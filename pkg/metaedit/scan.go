@@ -11,21 +11,33 @@ import (
 
 func trimWS(b []byte) []byte { return bytes.Trim(b, " \t\r\n") }
 
-// typeName names the JSON type of v for messages.
-func typeName(v gjson.Result) string {
+// JSONType names the JSON type of v: object, array, string, number,
+// boolean or null.
+func JSONType(v gjson.Result) string {
 	switch v.Type {
 	case gjson.JSON:
 		if v.IsArray() {
-			return "an array"
+			return "array"
 		}
-		return "an object"
+		return "object"
 	case gjson.String:
-		return "a string"
+		return "string"
 	case gjson.True, gjson.False:
-		return "a boolean"
+		return "boolean"
 	case gjson.Null:
 		return "null"
+	}
+	return "number"
+}
+
+// TypeName is JSONType with an article, for messages ("an array").
+func TypeName(v gjson.Result) string {
+	switch t := JSONType(v); t {
+	case "null":
+		return t
+	case "array", "object":
+		return "an " + t
 	default:
-		return "a number"
+		return "a " + t
 	}
 }

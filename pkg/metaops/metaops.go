@@ -79,7 +79,7 @@ func Validate(kind Kind, ops []metaedit.Op) error {
 			continue
 		}
 		if gjson.ParseBytes(op.Value).Type != gjson.String {
-			return failure.Usagef("client_metadata values must be strings: %s is given %s", op.Path, describeJSON(op.Value))
+			return failure.Usagef("client_metadata values must be strings: %s is given %s", op.Path, metaedit.TypeName(gjson.ParseBytes(op.Value)))
 		}
 		// Key characters and the lengths need no read: check them now, so
 		// nothing at all is sent; the key count is checked after the read.
@@ -98,23 +98,6 @@ func singleEntry(key string, value []byte) []byte {
 	_ = enc.Encode(key)
 	k := bytes.TrimSpace(b.Bytes())
 	return wrapKey(k, value)
-}
-
-func describeJSON(raw []byte) string {
-	switch gjson.ParseBytes(raw).Type {
-	case gjson.Null:
-		return "null"
-	case gjson.False, gjson.True:
-		return "a boolean"
-	case gjson.Number:
-		return "a number"
-	case gjson.String:
-		return "a string"
-	}
-	if gjson.ParseBytes(raw).IsArray() {
-		return "an array"
-	}
-	return "an object"
 }
 
 // ValidateTarget refuses, before any request, what can be neither a user_id

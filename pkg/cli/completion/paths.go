@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/a0meta/a0meta/pkg/metaedit"
 )
 
 // Entry is one addressable value of a metadata document.
@@ -47,7 +49,7 @@ func Paths(doc []byte, appendSlots bool) []Entry {
 			if prefix != "" {
 				p = prefix + "." + seg
 			}
-			out = append(out, Entry{Path: p, Type: typeOf(val)})
+			out = append(out, Entry{Path: p, Type: metaedit.JSONType(val)})
 			if val.IsObject() || val.IsArray() {
 				walk(p, val)
 			}
@@ -63,21 +65,4 @@ func Paths(doc []byte, appendSlots bool) []Entry {
 
 func nameable(seg string) bool {
 	return seg != "" && utf8.ValidString(seg) && !strings.ContainsAny(seg, ".$\t\n\r")
-}
-
-func typeOf(v gjson.Result) string {
-	switch v.Type {
-	case gjson.String:
-		return "string"
-	case gjson.Number:
-		return "number"
-	case gjson.True, gjson.False:
-		return "boolean"
-	case gjson.Null:
-		return "null"
-	}
-	if v.IsArray() {
-		return "array"
-	}
-	return "object"
 }
