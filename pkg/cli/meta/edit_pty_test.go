@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"github.com/a0meta/a0meta/pkg/cli/root"
 	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/sandbox"
+	"github.com/a0meta/a0meta/pkg/sandbox/sandboxtest"
 	"github.com/creack/pty"
 )
 
@@ -35,24 +35,11 @@ type term struct {
 
 func newTerm(t *testing.T) *term {
 	t.Helper()
-	srv, err := sandbox.Open(sandbox.Options{Seed: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
+	srv, url := sandboxtest.Serve(t)
 	dir := t.TempDir()
-	return &term{t: t, srv: srv, dir: dir, env: map[string]string{
-		"A0META_DOMAIN":        hs.URL,
-		"A0META_CLIENT_ID":     sandbox.DemoClientID,
-		"A0META_CLIENT_SECRET": sandbox.DemoClientSecret,
-		"HOME":                 filepath.Join(dir, "home"),
-		"XDG_CONFIG_HOME":      filepath.Join(dir, "config"),
-		"XDG_CACHE_HOME":       filepath.Join(dir, "cache"),
-		"XDG_DATA_HOME":        filepath.Join(dir, "data"),
-		"XDG_STATE_HOME":       filepath.Join(dir, "state"),
-		"EDITOR":               "false", // VISUAL must win
-	}}
+	env := sandboxtest.Env(dir, url)
+	env["EDITOR"] = "false" // VISUAL must win
+	return &term{t: t, srv: srv, dir: dir, env: env}
 }
 
 // run executes a0meta with stdin, stdout and stderr all on one terminal;

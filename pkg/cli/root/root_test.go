@@ -6,37 +6,21 @@ package root_test
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/a0meta/a0meta/pkg/cli/root"
 	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/sandbox"
+	"github.com/a0meta/a0meta/pkg/sandbox/sandboxtest"
 )
 
 // env points a0meta at a fresh seeded sandbox, with every XDG directory in a
 // temporary one.
 func env(t *testing.T, extra ...string) func(string) string {
 	t.Helper()
-	srv, err := sandbox.Open(sandbox.Options{Seed: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	dir := t.TempDir()
-	m := map[string]string{
-		"HOME":                 filepath.Join(dir, "home"),
-		"XDG_CONFIG_HOME":      filepath.Join(dir, "config"),
-		"XDG_CACHE_HOME":       filepath.Join(dir, "cache"),
-		"XDG_DATA_HOME":        filepath.Join(dir, "data"),
-		"XDG_STATE_HOME":       filepath.Join(dir, "state"),
-		"A0META_DOMAIN":        hs.URL,
-		"A0META_CLIENT_ID":     sandbox.DemoClientID,
-		"A0META_CLIENT_SECRET": sandbox.DemoClientSecret,
-	}
+	_, url := sandboxtest.Serve(t)
+	m := sandboxtest.Env(t.TempDir(), url)
 	for _, kv := range extra {
 		k, v, _ := strings.Cut(kv, "=")
 		m[k] = v

@@ -7,6 +7,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -63,4 +64,19 @@ func Log(srv *sandbox.Server, withQuery bool) string {
 	}
 	srv.ClearRequests()
 	return b.String()
+}
+
+// Env is the environment of an a0meta run against the served sandbox with
+// the demo credentials, and every home and XDG directory under dir.
+func Env(dir, baseURL string) map[string]string {
+	return map[string]string{
+		"HOME":                 filepath.Join(dir, "home"),
+		"XDG_CONFIG_HOME":      filepath.Join(dir, "config"),
+		"XDG_CACHE_HOME":       filepath.Join(dir, "cache"),
+		"XDG_DATA_HOME":        filepath.Join(dir, "data"),
+		"XDG_STATE_HOME":       filepath.Join(dir, "state"),
+		"A0META_DOMAIN":        baseURL,
+		"A0META_CLIENT_ID":     sandbox.DemoClientID,
+		"A0META_CLIENT_SECRET": sandbox.DemoClientSecret,
+	}
 }
