@@ -45,16 +45,10 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
-			work := env.WorkDir
-			for k, v := range map[string]string{
-				"HOME":                    filepath.Join(work, "home"),
-				"XDG_CONFIG_HOME":         filepath.Join(work, "config"),
-				"XDG_CACHE_HOME":          filepath.Join(work, "cache"),
-				"XDG_DATA_HOME":           filepath.Join(work, "data"),
-				"XDG_STATE_HOME":          filepath.Join(work, "state"),
-				"NO_COLOR":                "1",
-				"A0META_TEST_STATUS_FILE": filepath.Join(work, ".a0meta-status"),
-			} {
+			vars := sandboxtest.Dirs(env.WorkDir)
+			vars["NO_COLOR"] = "1"
+			vars["A0META_TEST_STATUS_FILE"] = filepath.Join(env.WorkDir, ".a0meta-status")
+			for k, v := range vars {
 				env.Setenv(k, v)
 			}
 			return nil

@@ -47,9 +47,6 @@ type EditPlan struct {
 	Warnings []string
 }
 
-// Roots are all root keys the plan touches.
-func (p *EditPlan) Roots() []string { return append(append([]string(nil), p.Changed...), p.Removed...) }
-
 // Plan checks the edited document (a JSON object: the whole new field) and
 // computes the root-level patch. Its errors are usage errors that name what
 // is wrong: not JSON, not an object, a '.' or '$' in a key, a null root, or
@@ -73,13 +70,7 @@ func (e *Edit) Plan(edited []byte) (*EditPlan, error) {
 			p.Changed = append(p.Changed, r)
 		}
 	}
-	if e.Target.Kind == AppMetadata {
-		for _, r := range p.Changed {
-			if metapath.Reserved(r) {
-				p.Warnings = append(p.Warnings, fmt.Sprintf("%q is a reserved app_metadata name; Auth0 may reject it or misbehave", r))
-			}
-		}
-	}
+	p.Warnings = reservedWarnings(e.Target.Kind, p.Changed)
 	return p, nil
 }
 

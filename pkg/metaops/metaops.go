@@ -166,10 +166,10 @@ func Read(ctx context.Context, api API, kind Kind, input string) (Target, []byte
 }
 
 func readField(ctx context.Context, api API, t *Target) ([]byte, error) {
+	doc, err := readByID(ctx, api, *t)
 	if t.Kind != ClientMetadata {
-		return api.GetUserField(ctx, t.ID, t.Kind.Field())
+		return doc, err
 	}
-	doc, err := api.GetClientField(ctx, t.ID, t.Kind.Field())
 	if err == nil || failure.CodeOf(err) != failure.NotFound {
 		return doc, err
 	}
@@ -189,7 +189,7 @@ func readField(ctx context.Context, api API, t *Target) ([]byte, error) {
 		return nil, failure.Wrap(failure.NotFound, err, "no client has id or name %q", t.Input)
 	case 1:
 		t.ID = ids[0]
-		return api.GetClientField(ctx, t.ID, t.Kind.Field())
+		return readByID(ctx, api, *t)
 	}
 	return nil, failure.Usagef("%d clients are named %q; name one by client_id: %s", len(ids), t.Input, strings.Join(ids, ", "))
 }
@@ -282,12 +282,14 @@ func Plan(ctx context.Context, api API, ch Change) (*ChangeResult, error) {
 			return nil, err
 		}
 	}
-	if ch.Kind == AppMetadata && !ch.Clear {
+	if !ch.Clear {
+		var written []string
 		for _, root := range edit.ChangedRoots {
-			if metapath.Reserved(root) && gjson.GetBytes(edit.After, metapath.Path{root}.GJSON()).Exists() {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("%q is a reserved app_metadata name; Auth0 may reject it or misbehave", root))
+			if gjson.GetBytes(edit.After, metapath.Path{root}.GJSON()).Exists() {
+				written = append(written, root)
 			}
 		}
+		res.Warnings = reservedWarnings(ch.Kind, written)
 	}
 	res.Body = wrap(ch.Kind.Field(), edit.Patch)
 	return res, nil
@@ -332,6 +334,20 @@ func Apply(ctx context.Context, api API, ch Change) (*ChangeResult, error) {
 		return res, err
 	}
 	return res, Send(ctx, api, res)
+}
+
+// reservedWarnings warns about each reserved app_metadata name written.
+func reservedWarnings(kind Kind, written []string) []string {
+	if kind != AppMetadata {
+		return nil
+	}
+	var ws []string
+	for _, r := range written {
+		if metapath.Reserved(r) {
+			ws = append(ws, fmt.Sprintf("%q is a reserved app_metadata name; Auth0 may reject it or misbehave", r))
+		}
+	}
+	return ws
 }
 
 // clearEdit empties the field. Users take "{}"; Auth0 documents only null

@@ -11,6 +11,7 @@ import (
 	"github.com/a0meta/a0meta/pkg/cli/root"
 	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/sandbox"
+	"github.com/a0meta/a0meta/pkg/sandbox/sandboxtest"
 )
 
 func run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
@@ -20,16 +21,7 @@ func run(t *testing.T, env map[string]string, args ...string) (code int, stdout,
 	return code, out.String(), errOut.String()
 }
 
-func testEnv(t *testing.T) map[string]string {
-	dir := t.TempDir()
-	return map[string]string{
-		"HOME":            filepath.Join(dir, "home"),
-		"XDG_CONFIG_HOME": filepath.Join(dir, "config"),
-		"XDG_CACHE_HOME":  filepath.Join(dir, "cache"),
-		"XDG_DATA_HOME":   filepath.Join(dir, "data"),
-		"XDG_STATE_HOME":  filepath.Join(dir, "state"),
-	}
-}
+func testEnv(t *testing.T) map[string]string { return sandboxtest.Dirs(t.TempDir()) }
 
 // Another a0meta holding the sandbox (say, waiting at clear's prompt) must
 // not make Tab wait: completion gives up at once and stays silent.

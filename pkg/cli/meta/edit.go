@@ -126,7 +126,7 @@ func editRun(cmd *cobra.Command, opts *EditOptions) error {
 			return err
 		}
 	}
-	what := fmt.Sprintf("%s of %s %s on %s", kind.Field(), kind.Noun(), ed.Target.ID, f.Where())
+	what := targetDesc(f, kind, ed.Target.ID)
 	if plan.Patch == nil {
 		fmt.Fprintf(f.IO.ErrOut, "Edit cancelled, no changes to %s; nothing sent\n", what)
 		if opts.Output == "json" && !opts.DryRun {
@@ -148,27 +148,19 @@ func editRun(cmd *cobra.Command, opts *EditOptions) error {
 	if err != nil {
 		return err
 	}
-	io := f.IO
-	if opts.DryRun && res.Body != nil {
-		fmt.Fprintf(io.Out, "%s\n", res.Body)
-	}
 	if opts.Diff {
 		printDiff(f, kind, res.Edit.Before, res.Edit.After)
 	}
-	printWarnings(f, res)
-	changes := describeEdit(res)
+	var line string
 	switch {
 	case res.Body == nil:
-		fmt.Fprintf(io.ErrOut, "No change to %s: the tenant already holds your edit; nothing sent\n", what)
+		line = fmt.Sprintf("No change to %s: the tenant already holds your edit; nothing sent", what)
 	case opts.DryRun:
-		fmt.Fprintf(io.ErrOut, "Dry run: would update %s: %s; nothing sent\n", what, changes)
+		line = fmt.Sprintf("Dry run: would update %s: %s; nothing sent", what, describeEdit(res))
 	default:
-		fmt.Fprintf(io.ErrOut, "Updated %s: %s\n", what, changes)
+		line = fmt.Sprintf("Updated %s: %s", what, describeEdit(res))
 	}
-	if opts.Output == "json" && !opts.DryRun {
-		return printValue(io.Out, res.Stored, "json", false)
-	}
-	return nil
+	return report(f, &opts.common, opts.DryRun, res, line)
 }
 
 // editLoop runs the editor until the document is valid or the user gives
@@ -185,7 +177,7 @@ func editLoop(opts *EditOptions, ed *metaops.Edit) ([]byte, *metaops.EditPlan, e
 		return nil, nil, err
 	}
 	defer sess.Close()
-	what := fmt.Sprintf("%s of %s %s on %s", kind.Field(), kind.Noun(), ed.Target.ID, f.Where())
+	what := targetDesc(f, kind, ed.Target.ID)
 	body := append(render.Pretty(ed.Original), '\n')
 	var lastErr error
 	for {

@@ -124,9 +124,14 @@ func addAppFlag(cmd *cobra.Command, noun Noun, app *bool) {
 	}
 }
 
+// targetDesc names the field, the target and the tenant in messages.
+func targetDesc(f *cmdutil.Factory, kind metaops.Kind, id string) string {
+	return fmt.Sprintf("%s of %s %s on %s", kind.Field(), kind.Noun(), id, f.Where())
+}
+
 // summary is the one line a write prints on stderr.
 func summary(f *cmdutil.Factory, res *metaops.ChangeResult, kind metaops.Kind, dryRun bool) string {
-	what := fmt.Sprintf("%s of %s %s on %s", kind.Field(), kind.Noun(), res.Target.ID, f.Where())
+	what := targetDesc(f, kind, res.Target.ID)
 	ops := describeOps(res.Edit)
 	switch {
 	case res.Body == nil:

@@ -39,35 +39,38 @@ func runWrite(cmd *cobra.Command, f *cmdutil.Factory, c *common, w writeFlags, c
 	if err != nil {
 		return err
 	}
-	io := f.IO
 	if w.Diff {
 		printDiff(f, ch.Kind, res.Edit.Before, res.Edit.After)
 	}
-	if dryRun {
-		if res.Body != nil {
-			fmt.Fprintf(io.Out, "%s\n", res.Body)
+	if !dryRun {
+		if confirm != nil && res.Body != nil {
+			ok, err := confirm(res)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fmt.Fprintln(f.IO.ErrOut, "Cancelled; nothing sent")
+				return nil
+			}
 		}
-		printWarnings(f, res)
-		fmt.Fprintln(io.ErrOut, summary(f, res, ch.Kind, true))
-		return nil
-	}
-	if confirm != nil && res.Body != nil {
-		ok, err := confirm(res)
-		if err != nil {
+		if err := metaops.Send(ctx, api, res); err != nil {
 			return err
 		}
-		if !ok {
-			fmt.Fprintln(io.ErrOut, "Cancelled; nothing sent")
-			return nil
-		}
 	}
-	if err := metaops.Send(ctx, api, res); err != nil {
-		return err
+	return report(f, c, dryRun, res, summary(f, res, ch.Kind, dryRun))
+}
+
+// report prints the outcome of a write: on a dry run the exact body on
+// stdout; the warnings and the summary line on stderr; after a real write
+// with -o json, the resulting metadata on stdout.
+func report(f *cmdutil.Factory, c *common, dryRun bool, res *metaops.ChangeResult, line string) error {
+	if dryRun && res.Body != nil {
+		fmt.Fprintf(f.IO.Out, "%s\n", res.Body)
 	}
 	printWarnings(f, res)
-	fmt.Fprintln(io.ErrOut, summary(f, res, ch.Kind, false))
-	if c.Output == "json" {
-		return printValue(io.Out, res.Stored, "json", false)
+	fmt.Fprintln(f.IO.ErrOut, line)
+	if c.Output == "json" && !dryRun {
+		return printValue(f.IO.Out, res.Stored, "json", false)
 	}
 	return nil
 }

@@ -66,17 +66,22 @@ func Log(srv *sandbox.Server, withQuery bool) string {
 	return b.String()
 }
 
-// Env is the environment of an a0meta run against the served sandbox with
-// the demo credentials, and every home and XDG directory under dir.
-func Env(dir, baseURL string) map[string]string {
+// Dirs puts every home and XDG directory of an a0meta run under dir.
+func Dirs(dir string) map[string]string {
 	return map[string]string{
-		"HOME":                 filepath.Join(dir, "home"),
-		"XDG_CONFIG_HOME":      filepath.Join(dir, "config"),
-		"XDG_CACHE_HOME":       filepath.Join(dir, "cache"),
-		"XDG_DATA_HOME":        filepath.Join(dir, "data"),
-		"XDG_STATE_HOME":       filepath.Join(dir, "state"),
-		"A0META_DOMAIN":        baseURL,
-		"A0META_CLIENT_ID":     sandbox.DemoClientID,
-		"A0META_CLIENT_SECRET": sandbox.DemoClientSecret,
+		"HOME":            filepath.Join(dir, "home"),
+		"XDG_CONFIG_HOME": filepath.Join(dir, "config"),
+		"XDG_CACHE_HOME":  filepath.Join(dir, "cache"),
+		"XDG_DATA_HOME":   filepath.Join(dir, "data"),
+		"XDG_STATE_HOME":  filepath.Join(dir, "state"),
 	}
+}
+
+// Env is Dirs plus the served sandbox's domain and demo credentials.
+func Env(dir, baseURL string) map[string]string {
+	m := Dirs(dir)
+	m["A0META_DOMAIN"] = baseURL
+	m["A0META_CLIENT_ID"] = sandbox.DemoClientID
+	m["A0META_CLIENT_SECRET"] = sandbox.DemoClientSecret
+	return m
 }
