@@ -13,6 +13,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/a0meta/a0meta/pkg/failure"
+	"github.com/a0meta/a0meta/pkg/fsutil"
 )
 
 // SetProfile writes one profile into the config file at path, creating the
@@ -134,7 +135,7 @@ func SetProfile(path string, name string, p Profile, makeDefault bool) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("config file %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+	if err := fsutil.WriteFileAtomic(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("config file %s: %w", path, err)
 	}
 	return nil

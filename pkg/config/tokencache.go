@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/a0meta/a0meta/pkg/fsutil"
 	"golang.org/x/oauth2"
 )
 
@@ -110,7 +111,7 @@ func (c *TokenCache) Store(key string, t *oauth2.Token) error {
 	if err != nil {
 		return fmt.Errorf("token cache: %w", err)
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := fsutil.WriteFileAtomic(path, data); err != nil {
 		return fmt.Errorf("token cache: %w", err)
 	}
 	return nil
@@ -145,35 +146,4 @@ func privateDir(dir string) error {
 		return os.Chmod(dir, 0o700)
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to path with mode 0600 through a temporary
-// file in the same directory and a rename.
-func writeFileAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp already uses 0600; make sure of it where modes mean something.
-	if runtime.GOOS != "windows" {
-		if err = tmp.Chmod(0o600); err != nil {
-			return err
-		}
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -29,12 +29,3 @@ func lockFD(f *os.File, wait bool) error {
 }
 
 func unlockFD(f *os.File) error { return unix.Flock(int(f.Fd()), unix.LOCK_UN) }
-
-// syncDir makes a rename durable; errors are ignored (some file systems
-// cannot fsync a directory).
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}

@@ -25,5 +25,3 @@ func lockFD(f *os.File, wait bool) error {
 func unlockFD(f *os.File) error {
 	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, new(windows.Overlapped))
 }
-
-func syncDir(string) {}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/a0meta/a0meta/pkg/fsutil"
 )
 
 // VirtualDomain is the stable domain of the built-in sandbox profile; its
@@ -148,7 +150,7 @@ func (s *Server) saveLocked() error {
 	if s.opts.DataFile == "" || s.gen == s.savedGen {
 		return nil
 	}
-	if err := writeFileAtomic(s.opts.DataFile, s.st.marshal()); err != nil {
+	if err := fsutil.WriteFileAtomic(s.opts.DataFile, s.st.marshal()); err != nil {
 		return err
 	}
 	s.savedGen = s.gen
