@@ -79,4 +79,10 @@ func (s *Settings) Describe(w io.Writer, redact bool) {
 	line("client_secret", hidden(s.ClientSecret), s.ClientSecret.Source)
 	line("token", hidden(s.Token), s.Token.Source)
 	line("audience", value(s.Audience), s.Audience.Source)
+	if s.ReadOnly {
+		line("read_only", "true", "every write is refused")
+	}
+	if s.Confirm {
+		line("confirm", "true", "every write asks first, or needs --yes")
+	}
 }

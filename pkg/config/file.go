@@ -25,6 +25,9 @@ type Profile struct {
 	ClientID     string
 	ClientSecret string
 	Audience     string
+	// ReadOnly refuses every write; Confirm asks before every write.
+	ReadOnly bool
+	Confirm  bool
 }
 
 // File is the config file as read. Profile names are case-insensitive and
@@ -34,13 +37,14 @@ type File struct {
 	DefaultProfile string
 	Profiles       map[string]Profile
 	Exists         bool
+	History        HistoryConfig
 	Warnings       []string
 }
 
 // The keys a profile and the file's top level know.
 var (
-	profileKeys = map[string]bool{"domain": true, "client_id": true, "client_secret": true, "audience": true}
-	topKeys     = map[string]bool{"default_profile": true, "profiles": true}
+	profileKeys = map[string]bool{"domain": true, "client_id": true, "client_secret": true, "audience": true, "read_only": true, "confirm": true}
+	topKeys     = map[string]bool{"default_profile": true, "profiles": true, "history": true}
 )
 
 // LoadFile reads the config file at path. A missing file is not an error
@@ -87,6 +91,13 @@ func LoadFile(path string) (*File, error) {
 		f.DefaultProfile = strings.ToLower(strings.TrimSpace(s))
 	}
 
+	h, warns, err := decodeHistory(path, v.Get("history"))
+	if err != nil {
+		return nil, err
+	}
+	f.History = h
+	f.Warnings = append(f.Warnings, warns...)
+
 	// Profile names may hold dots, so the profiles are read as one map,
 	// never through dotted keys such as "profiles.NAME.domain".
 	var raw map[string]any
@@ -126,7 +137,19 @@ func decodeProfile(path, name string, raw any) (Profile, []string, error) {
 	var warns []string
 	for _, k := range sortedKeys(m) {
 		if !profileKeys[k] {
-			warns = append(warns, fmt.Sprintf("config file %s: profile %q: unknown key %q ignored (known: domain, client_id, client_secret, audience)", path, name, k))
+			warns = append(warns, fmt.Sprintf("config file %s: profile %q: unknown key %q ignored (known: domain, client_id, client_secret, audience, read_only, confirm)", path, name, k))
+			continue
+		}
+		if k == "read_only" || k == "confirm" {
+			b, err := decodeProfileBool(path, name, k, m[k])
+			if err != nil {
+				return p, nil, err
+			}
+			if k == "read_only" {
+				p.ReadOnly = b
+			} else {
+				p.Confirm = b
+			}
 			continue
 		}
 		var s string

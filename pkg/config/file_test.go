@@ -44,7 +44,7 @@ profiles:
     audience: https://example.eu.auth0.com/api/v2/   # optional
 `,
 			mode: 0o600, def: "prod",
-			profiles: map[string]Profile{"prod": {"example.eu.auth0.com", "AbC123", "s3cret", "https://example.eu.auth0.com/api/v2/"}},
+			profiles: map[string]Profile{"prod": {Domain: "example.eu.auth0.com", ClientID: "AbC123", ClientSecret: "s3cret", Audience: "https://example.eu.auth0.com/api/v2/"}},
 		},
 		{
 			name:     "dots in names and case-insensitive",

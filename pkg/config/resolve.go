@@ -49,6 +49,10 @@ type Settings struct {
 	ConfigFile   string
 	ConfigExists bool
 
+	// ReadOnly and Confirm are the chosen profile's guard rails.
+	ReadOnly, Confirm bool
+	History           HistoryConfig
+
 	Domain, ClientID, ClientSecret, Token, Audience Value
 
 	// BaseURL is the normalized domain, "https://host[:port]" or
@@ -100,6 +104,7 @@ func Resolve(flags Flags, env Env) (*Settings, error) {
 		return nil, err
 	}
 	s.ConfigExists = file.Exists
+	s.History = file.History
 	s.Warnings = append(s.Warnings, file.Warnings...)
 	if !file.Exists && (flags.ConfigFile != "" || env("A0META_CONFIG") != "") {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("config file %s does not exist", s.ConfigFile))
@@ -150,6 +155,7 @@ func Resolve(flags Flags, env Env) (*Settings, error) {
 		prof, profSrc = p, fmt.Sprintf("profile %q in %s", s.Profile, s.ConfigFile)
 	}
 	fromProf := func(v string) Value { return src(v, profSrc) }
+	s.ReadOnly, s.Confirm = prof.ReadOnly, prof.Confirm
 
 	if s.ProfileExplicit {
 		s.Domain = first(flagDomain, fromProf(prof.Domain), envv("A0META_DOMAIN"), envv("AUTH0_DOMAIN"))

@@ -25,6 +25,8 @@ type GlobalOptions struct {
 	Audience string
 	Debug    string // "", "on" or "redact-values"
 	Timeout  time.Duration
+	// NoHistory: do not record this run's writes.
+	NoHistory bool
 }
 
 // Factory builds, once per run, what commands need. Commands take the

@@ -1,0 +1,218 @@
+// Package undo is `a0meta undo`: put back what a recorded write changed, as
+// a new recorded write.
+package undo
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/config"
+	"github.com/a0meta/a0meta/pkg/failure"
+	"github.com/a0meta/a0meta/pkg/history"
+	"github.com/a0meta/a0meta/pkg/metaedit"
+	"github.com/a0meta/a0meta/pkg/metaops"
+	"github.com/a0meta/a0meta/pkg/textdiff"
+	"github.com/spf13/cobra"
+)
+
+// Options are the flags and argument of `undo`.
+type Options struct {
+	ID     string
+	Last   bool
+	Force  bool
+	DryRun bool
+	Diff   bool
+	Output string
+}
+
+// NewCmdUndo returns `a0meta undo`; runF replaces the run in tests.
+func NewCmdUndo(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{}
+	cmd := &cobra.Command{
+		Use:   "undo [ID | --last]",
+		Short: "Put back the root keys a recorded write changed",
+		Long: `Restore the value each root key had before a recorded write (see a0meta
+history): ID names the entry (a unique prefix of at least 4 characters
+will do), --last the newest write done on this run's tenant.
+
+The field is read first. If a root key the entry touched no longer holds,
+by meaning, what the entry left there, someone changed it since: nothing is
+sent and the exit code is 1, naming the key, unless --force. Keys the entry
+did not touch are never sent. The undo is itself a recorded write, so
+undoing it redoes the change. --dry-run prints the exact PATCH body instead
+of sending it; --diff shows the change on stderr.`,
+		Example: `  a0meta -p sandbox user meta clear --yes jane.doe@example.com
+  a0meta -p sandbox undo --last
+
+  a0meta history --user 'auth0|jane1'
+  a0meta undo 3f9c2a1b7d04 --diff --dry-run`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.ID = strings.TrimSpace(args[0])
+			}
+			if (opts.ID == "") == !opts.Last {
+				return failure.Usagef("undo takes one history entry: an ID (see a0meta history) or --last")
+			}
+			if opts.Output != "" {
+				if err := cmdutil.OneOf("output", opts.Output, "json"); err != nil {
+					return err
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return run(cmd, f, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Last, "last", false, "Undo the newest write done on this run's tenant")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "Restore even root keys that were changed since the entry")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "Read, then print the exact PATCH body on stdout instead of sending it")
+	cmd.Flags().BoolVar(&opts.Diff, "diff", false, "Show a unified diff of the metadata before and after on stderr")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "Output format: json prints the resulting metadata on stdout")
+	cmdutil.MarkWrite(cmd, false)
+	return cmd
+}
+
+func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
+	s, err := f.Settings()
+	if err != nil {
+		return err
+	}
+	log, err := f.HistoryLog(s)
+	if err != nil {
+		return err
+	}
+	entries, _, err := log.Read()
+	if err != nil {
+		return err
+	}
+	e, err := pick(entries, opts, s)
+	if err != nil {
+		return err
+	}
+	if !sameTenant(e.Domain, s.Domain.Value) {
+		hint := ""
+		if e.Profile != "" {
+			hint = fmt.Sprintf(" (run it with -p %s)", e.Profile)
+		}
+		return failure.Usagef("history entry %s was written to %s%s, not to this run's tenant %s; nothing sent", e.ID, e.Domain, hint, s.Domain.Value)
+	}
+	kind, err := kindOf(e)
+	if err != nil {
+		return err
+	}
+	api, err := f.API()
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	t, doc, err := metaops.Read(ctx, api, kind, e.Target)
+	if err != nil {
+		return err
+	}
+	plan, err := history.PlanUndo(e, doc, opts.Force)
+	var changed *history.ChangedSinceError
+	if errors.As(err, &changed) {
+		return failure.Wrap(failure.General, err, "") // exit 1, the message names the keys
+	}
+	if err != nil {
+		return err
+	}
+	if opts.Diff {
+		if d := textdiff.JSON(kind.Field(), doc, plan.After); d != nil {
+			if f.IO.ColorStderr() {
+				d = textdiff.Colorize(d)
+			}
+			f.IO.ErrOut.Write(d)
+		}
+	}
+	what := fmt.Sprintf("%s of %s %s on %s", kind.Field(), kind.Noun(), t.ID, f.Where())
+	if plan.Patch == nil {
+		fmt.Fprintf(f.IO.ErrOut, "Nothing to undo for %s: %s already as before it; nothing sent\n", e.ID, what)
+		return printStored(f, opts, plan.After)
+	}
+	if kind == metaops.ClientMetadata {
+		if err := metaedit.CheckClientMetadata(plan.After); err != nil {
+			return err
+		}
+	}
+	body := []byte(`{"` + kind.Field() + `":` + string(plan.Patch) + `}`)
+	if opts.DryRun {
+		fmt.Fprintf(f.IO.Out, "%s\n", body)
+		fmt.Fprintf(f.IO.ErrOut, "Dry run: would undo %s in %s: restore %s; nothing sent\n", e.ID, what, strings.Join(plan.Roots, ", "))
+		return nil
+	}
+	res := &metaops.ChangeResult{
+		Target: t,
+		Edit:   &metaedit.Result{Before: doc, After: plan.After, Patch: plan.Patch, ChangedRoots: plan.Roots},
+		Body:   body,
+		Stored: plan.After,
+	}
+	if err := metaops.Send(history.WithTags(ctx, history.Tags{Undoes: e.ID}), api, res); err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		cmdutil.Warn(f.IO.ErrOut, w)
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Undid %s in %s: restored %s\n", e.ID, what, strings.Join(plan.Roots, ", "))
+	return printStored(f, opts, res.Stored)
+}
+
+func printStored(f *cmdutil.Factory, opts *Options, doc []byte) error {
+	if opts.Output != "json" || opts.DryRun {
+		return nil
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, doc, "", "  "); err != nil {
+		return err
+	}
+	out.WriteByte('\n')
+	_, err := f.IO.Out.Write(out.Bytes())
+	return err
+}
+
+// pick finds the entry: by id, or the newest done on this run's tenant.
+func pick(entries []history.Entry, opts *Options, s *config.Settings) (history.Entry, error) {
+	if !opts.Last {
+		e, err := history.Find(entries, opts.ID)
+		var nf *history.NotFoundError
+		var amb *history.AmbiguousError
+		switch {
+		case errors.As(err, &nf):
+			return e, failure.Wrap(failure.NotFound, err, "")
+		case errors.As(err, &amb):
+			return e, failure.Wrap(failure.Usage, err, "")
+		}
+		return e, err
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if e.Status == history.StatusDone && sameTenant(e.Domain, s.Domain.Value) {
+			return e, nil
+		}
+	}
+	return history.Entry{}, failure.NotFoundf("no recorded write done on %s to undo (see a0meta history)", s.Domain.Value)
+}
+
+func sameTenant(a, b string) bool {
+	if a == b {
+		return true
+	}
+	na, _, errA := config.NormalizeDomain(a)
+	nb, _, errB := config.NormalizeDomain(b)
+	return errA == nil && errB == nil && na == nb
+}
+
+func kindOf(e history.Entry) (metaops.Kind, error) {
+	for _, k := range []metaops.Kind{metaops.UserMetadata, metaops.AppMetadata, metaops.ClientMetadata} {
+		if k.Field() == e.Field && k.Noun() == e.Kind {
+			return k, nil
+		}
+	}
+	return 0, failure.New(failure.General, "history entry %s has an unknown field %s of %s", e.ID, e.Field, e.Kind)
+}
