@@ -25,8 +25,8 @@ import (
 	"github.com/a0meta/a0meta/pkg/cli/version"
 	"github.com/a0meta/a0meta/pkg/config"
 	"github.com/a0meta/a0meta/pkg/failure"
-	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/a0meta/a0meta/pkg/iostreams"
+	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/spf13/cobra"
 )
 
