@@ -38,6 +38,7 @@ type Factory struct {
 
 	settings *config.Settings
 	api      *mgmt.Client
+	tokens   mgmt.TokenProvider
 	closers  []func() error
 	warned   bool
 }
@@ -143,7 +144,7 @@ func (f *Factory) API() (metaops.API, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.api = c
+	f.api, f.tokens = c, opts.Tokens
 	return c, nil
 }
 

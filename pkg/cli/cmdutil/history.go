@@ -10,6 +10,7 @@ import (
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/history"
 	"github.com/a0meta/a0meta/pkg/metaops"
+	"github.com/a0meta/a0meta/pkg/mgmt"
 	"github.com/spf13/cobra"
 )
 
@@ -170,3 +171,6 @@ func readYes(f *Factory) (bool, error) {
 	answer := strings.ToLower(strings.TrimSpace(string(line)))
 	return answer == "y" || answer == "yes", nil
 }
+
+// Tokens is the token provider of the API client (nil before API).
+func (f *Factory) Tokens() mgmt.TokenProvider { return f.tokens }
