@@ -236,8 +236,8 @@ func endsTorn(path string) (bool, error) {
 // rotate, under the lock: the active file becomes history.jsonl.1 (the
 // previous .1 is dropped) when it is past half of MaxSizeMB or its first
 // record is older than MaxAgeDays; a .1 whose last record is older than
-// MaxAgeDays is deleted. History thus takes at most MaxSizeMB on disk and
-// no record outlives twice MaxAgeDays.
+// MaxAgeDays is deleted. History thus takes at most MaxSizeMB on disk (plus
+// one record per file) and no record outlives twice MaxAgeDays.
 func (l *Log) rotate() error {
 	maxSize := int64(l.Settings.MaxSizeMB) << 20
 	if maxSize <= 0 {
