@@ -52,7 +52,7 @@ readable by their owner only.
 Exit status 0 when everything is in order; 1 when something is missing or
 too open, naming each missing scope; 4 when no token can be had.`,
 		Example: `  a0meta doctor
-  a0meta -p prod doctor -o json | jq .missing_scopes`,
+  a0meta doctor -o json | jq .missing_scopes`,
 		Args: cmdutil.ExactArgs(0, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Output != "" {

@@ -45,11 +45,14 @@ sent and the exit code is 1, naming the key, unless --force. Keys the entry
 did not touch are never sent. The undo is itself a recorded write, so
 undoing it redoes the change. --dry-run prints the exact PATCH body instead
 of sending it; --diff shows the change on stderr.`,
-		Example: `  a0meta -p sandbox user meta clear --yes jane.doe@example.com
-  a0meta -p sandbox undo --last
+		Example: `  # take back the newest change on this tenant
+  a0meta undo --last
 
-  a0meta history --user 'auth0|jane1'
-  a0meta undo 3f9c2a1b7d04 --diff --dry-run`,
+  # look first: the exact PATCH body and a diff, nothing sent
+  a0meta undo --last --dry-run --diff
+
+  # find an entry's id (a unique prefix of 4 or more characters will do)
+  a0meta history --user jane.doe@example.com`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
