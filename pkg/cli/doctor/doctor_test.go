@@ -99,4 +99,3 @@ func TestCheckScopes(t *testing.T) {
 		}
 	}
 }
-
