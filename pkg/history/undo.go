@@ -78,8 +78,8 @@ func (e *ChangedSinceError) Error() string {
 	for i, r := range e.Roots {
 		q[i] = fmt.Sprintf("%q", r)
 	}
-	return fmt.Sprintf("not undoing %s: root key(s) %s of %s of %s %s changed since; nothing sent (--force restores them anyway)",
-		e.Entry.ID, strings.Join(q, ", "), e.Entry.Field, e.Entry.Kind, e.Entry.Target)
+	return fmt.Sprintf("root key(s) %s of %s of %s %s changed since that write; nothing sent (--force restores them anyway)",
+		strings.Join(q, ", "), e.Entry.Field, e.Entry.Kind, e.Entry.Target)
 }
 
 // ExitCode is 1: the request was valid, the tenant moved on.

@@ -118,10 +118,16 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	// With --last the entry is named by what it changed, not by its id,
+	// so the lines of a scripted undo do not vary from run to run.
+	name := e.ID
+	if opts.Last {
+		name = "the last write"
+	}
 	plan, err := history.PlanUndo(e, doc, opts.Force)
 	var changed *history.ChangedSinceError
 	if errors.As(err, &changed) {
-		return failure.Wrap(failure.General, err, "") // exit 1, the message names the keys
+		return failure.Wrap(failure.General, err, "not undoing %s", name) // exit 1, naming the keys
 	}
 	if err != nil {
 		return err
@@ -136,7 +142,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
 	}
 	what := fmt.Sprintf("%s of %s %s on %s", kind.Field(), kind.Noun(), t.ID, f.Where())
 	if plan.Patch == nil {
-		fmt.Fprintf(f.IO.ErrOut, "Nothing to undo for %s: %s already as before it; nothing sent\n", e.ID, what)
+		fmt.Fprintf(f.IO.ErrOut, "Nothing to undo for %s: %s already as before it; nothing sent\n", name, what)
 		return printStored(f, opts, plan.After)
 	}
 	if kind == metaops.ClientMetadata {
@@ -147,7 +153,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
 	body := []byte(`{"` + kind.Field() + `":` + string(plan.Patch) + `}`)
 	if opts.DryRun {
 		fmt.Fprintf(f.IO.Out, "%s\n", body)
-		fmt.Fprintf(f.IO.ErrOut, "Dry run: would undo %s in %s: restore %s; nothing sent\n", e.ID, what, strings.Join(plan.Roots, ", "))
+		fmt.Fprintf(f.IO.ErrOut, "Dry run: would undo %s in %s: restore %s; nothing sent\n", name, what, strings.Join(plan.Roots, ", "))
 		return nil
 	}
 	res := &metaops.ChangeResult{
@@ -162,7 +168,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
 	for _, w := range res.Warnings {
 		cmdutil.Warn(f.IO.ErrOut, w)
 	}
-	fmt.Fprintf(f.IO.ErrOut, "Undid %s in %s: restored %s\n", e.ID, what, strings.Join(plan.Roots, ", "))
+	fmt.Fprintf(f.IO.ErrOut, "Undid %s in %s: restored %s\n", name, what, strings.Join(plan.Roots, ", "))
 	return printStored(f, opts, res.Stored)
 }
 
