@@ -87,9 +87,11 @@ func (e *ChangedSinceError) ExitCode() failure.Code { return failure.General }
 
 // PlanUndo computes, against current (the field as it is now), the write
 // that puts back the before-value of every root key e touched. Equality is
-// by meaning, as everywhere in a0meta. Unless force, a root whose current
-// value differs from what e left refuses the whole undo with a
-// *ChangedSinceError, so a later change is never silently overwritten.
+// by meaning, as everywhere in a0meta. A root that already holds its
+// before-value is left alone (a failed write, or one undone already).
+// Unless force, a root to restore whose current value differs from what e
+// left refuses the whole undo with a *ChangedSinceError, so a later change
+// is never silently overwritten.
 func PlanUndo(e Entry, current []byte, force bool) (*UndoPlan, error) {
 	current, err := metaedit.Normalize(current)
 	if err != nil {
@@ -104,13 +106,12 @@ func PlanUndo(e Entry, current []byte, force bool) (*UndoPlan, error) {
 	before.ForEach(func(k, v gjson.Result) bool {
 		r := k.String()
 		cur, curFound, _ := metaedit.Get(current, metapath.Path{r})
-		left, leftFound := e.left(r)
-		if !same(cur, curFound, left, leftFound) {
-			conflicts = append(conflicts, r)
-		}
 		want, wantFound := []byte(v.Raw), v.Type != gjson.Null
 		if same(cur, curFound, want, wantFound) {
-			return true
+			return true // already as before: nothing to send, nothing to lose
+		}
+		if left, leftFound := e.left(r); !same(cur, curFound, left, leftFound) {
+			conflicts = append(conflicts, r)
 		}
 		if !wantFound {
 			want = []byte("null")
