@@ -186,7 +186,8 @@ func compactIfMultiline(raw json.RawMessage) json.RawMessage {
 // append writes line with one write on a file opened O_APPEND, under an
 // exclusive lock shared by every a0meta process, rotating first when due.
 // A torn last line left by a crash is ended first, so it stays one bad line
-// that readers skip and never swallows this record.
+// that readers skip and never swallows this record. Records are not synced
+// one by one: they survive a crash of a0meta, not necessarily of the system.
 func (l *Log) append(line []byte) error {
 	if err := privateDir(l.Dir); err != nil {
 		return fmt.Errorf("history %s: %w", l.Dir, err)
@@ -196,18 +197,19 @@ func (l *Log) append(line []byte) error {
 		return fmt.Errorf("history: locking %s: %w", l.lockPath(), err)
 	}
 	defer unlock()
-	if err := l.rotate(); err != nil {
-		return fmt.Errorf("history: rotating %s: %w", l.Path(), err)
-	}
-	f, err := os.OpenFile(l.Path(), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, size, err := l.openForAppend()
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
 	defer f.Close()
-	if torn, err := endsTorn(l.Path()); err != nil {
-		return fmt.Errorf("history: %w", err)
-	} else if torn {
-		line = append([]byte{'\n'}, line...)
+	if size > 0 {
+		var last [1]byte
+		if _, err := f.ReadAt(last[:], size-1); err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		if last[0] != '\n' {
+			line = append([]byte{'\n'}, line...)
+		}
 	}
 	if _, err := f.Write(line); err != nil {
 		return fmt.Errorf("history: writing %s: %w", l.Path(), err)
@@ -215,30 +217,13 @@ func (l *Log) append(line []byte) error {
 	return f.Close()
 }
 
-// endsTorn reports whether the file is non-empty and does not end in '\n'.
-func endsTorn(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil || info.Size() == 0 {
-		return false, err
-	}
-	var last [1]byte
-	if _, err := f.ReadAt(last[:], info.Size()-1); err != nil {
-		return false, err
-	}
-	return last[0] != '\n', nil
-}
-
-// rotate, under the lock: the active file becomes history.jsonl.1 (the
-// previous .1 is dropped) when it is past half of MaxSizeMB or its first
-// record is older than MaxAgeDays; a .1 whose last record is older than
-// MaxAgeDays is deleted. History thus takes at most MaxSizeMB on disk (plus
-// one record per file) and no record outlives twice MaxAgeDays.
-func (l *Log) rotate() error {
+// openForAppend opens the active file, under the lock, rotating it first
+// when due: it becomes history.jsonl.1 (the previous .1 is dropped) when
+// it is past half of MaxSizeMB or its first record is older than
+// MaxAgeDays; a .1 whose last record is older than MaxAgeDays is deleted.
+// History thus takes at most MaxSizeMB on disk (plus one record per file)
+// and no record outlives twice MaxAgeDays.
+func (l *Log) openForAppend() (*os.File, int64, error) {
 	maxSize := int64(l.Settings.MaxSizeMB) << 20
 	if maxSize <= 0 {
 		maxSize = DefaultMaxSizeMB << 20
@@ -250,49 +235,55 @@ func (l *Log) rotate() error {
 	now := l.now()
 	if info, err := os.Stat(l.rotatedPath()); err == nil && now.Sub(info.ModTime()) > maxAge {
 		if err := os.Remove(l.rotatedPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
+			return nil, 0, err
 		}
 	}
-	info, err := os.Stat(l.Path())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	due := info.Size() >= maxSize/2
-	if !due {
-		if first, ok := firstTime(l.Path()); ok && now.Sub(first) > maxAge {
-			due = true
+	for rotated := false; ; rotated = true {
+		f, err := os.OpenFile(l.Path(), os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, 0, err
+		}
+		info, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, 0, err
+		}
+		size := info.Size()
+		if rotated || size == 0 {
+			return f, size, nil
+		}
+		due := size >= maxSize/2
+		if !due {
+			first, ok := firstTime(f)
+			due = ok && now.Sub(first) > maxAge
+		}
+		if !due {
+			return f, size, nil
+		}
+		f.Close()
+		if err := os.Rename(l.Path(), l.rotatedPath()); err != nil {
+			return nil, 0, fmt.Errorf("rotating %s: %w", l.Path(), err)
 		}
 	}
-	if !due {
-		return nil
-	}
-	return os.Rename(l.Path(), l.rotatedPath())
 }
 
-// firstTime is the time of the file's first readable record.
-func firstTime(path string) (time.Time, bool) {
-	f, err := os.Open(path)
-	if err != nil {
+// firstTime is the time of the file's first record, read from its first
+// bytes: every record starts {"rec":…,"id":…,"time":"…".
+func firstTime(f *os.File) (time.Time, bool) {
+	var head [160]byte
+	n, _ := f.ReadAt(head[:], 0)
+	line, _, _ := bytes.Cut(head[:n], []byte("\n"))
+	_, rest, ok := bytes.Cut(line, []byte(`"time":"`))
+	if !ok {
 		return time.Time{}, false
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), maxLine)
-	for sc.Scan() {
-		var c completion
-		if json.Unmarshal(sc.Bytes(), &c) == nil && !c.Time.IsZero() {
-			return c.Time, true
-		}
+	val, _, ok := bytes.Cut(rest, []byte(`"`))
+	if !ok {
+		return time.Time{}, false
 	}
-	return time.Time{}, false
+	t, err := time.Parse(time.RFC3339Nano, string(val))
+	return t, err == nil
 }
-
-// maxLine bounds one record: a PATCH body is at most 1 MB, and the
-// before-values of its roots at most the field's size.
-const maxLine = 8 << 20
 
 // Read returns every entry, oldest first, each with its status from its
 // completion record. Lines that do not parse (a torn last line) are
