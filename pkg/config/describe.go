@@ -79,4 +79,12 @@ func (s *Settings) Describe(w io.Writer, redact bool) {
 	line("client_secret", hidden(s.ClientSecret), s.ClientSecret.Source)
 	line("token", hidden(s.Token), s.Token.Source)
 	line("audience", value(s.Audience), s.Audience.Source)
+	flag := func(v Value) string {
+		if v.Value == "" {
+			return "false"
+		}
+		return v.Value
+	}
+	line("read_only", flag(s.ReadOnly), s.ReadOnly.Source)
+	line("confirm", flag(s.Confirm), s.Confirm.Source)
 }
