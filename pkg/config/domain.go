@@ -102,6 +102,28 @@ func hostOf(base string) string {
 	return host
 }
 
+// ASCIIDomain is d as a0meta shows and stores it: unchanged when it is all
+// ASCII, else with its host in punycode form (changed is then true; the
+// caller warns, since letters of other scripts can imitate a familiar
+// domain). Errors are NormalizeDomain's.
+func ASCIIDomain(d string) (ascii string, changed bool, err error) {
+	base, _, err := NormalizeDomain(d)
+	if err != nil {
+		return "", false, err
+	}
+	if isASCII(d) {
+		return d, false, nil
+	}
+	return asciiDomain(strings.TrimSpace(d), base), true, nil
+}
+
+// LookAlikeWarning is the warning for a domain given with non-ASCII
+// characters.
+func LookAlikeWarning(given, source, ascii string) string {
+	return fmt.Sprintf("domain %q (from %s) has non-ASCII characters and is used in its punycode form %s: letters of other scripts can imitate a familiar domain, so check that this is the tenant you mean",
+		given, source, ascii)
+}
+
 // asciiDomain is how a configured domain d with non-ASCII characters is
 // shown: its punycode host[:port], or the whole base URL when d was a URL.
 func asciiDomain(d, base string) string {

@@ -185,10 +185,9 @@ func Resolve(flags Flags, env Env) (*Settings, error) {
 	}
 	s.BaseURL = base
 
-	if host := hostOf(base); host != s.Domain.Value && !isASCII(s.Domain.Value) {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("domain %q (from %s) has non-ASCII characters and is used in its punycode form %s: letters of other scripts can imitate a familiar domain, so check that this is the tenant you mean",
-			s.Domain.Value, s.Domain.Source, host))
-		s.Domain.Value = asciiDomain(s.Domain.Value, base)
+	if !isASCII(s.Domain.Value) {
+		s.Warnings = append(s.Warnings, LookAlikeWarning(s.Domain.Value, s.Domain.Source, hostOf(base)))
+		s.Domain.Value = asciiDomain(strings.TrimSpace(s.Domain.Value), base)
 	}
 
 	if err := s.checkBindings(env, prof, profSrc, base); err != nil {

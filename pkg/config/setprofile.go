@@ -95,7 +95,7 @@ func SetProfile(path string, name string, p Profile, makeDefault bool) error {
 	isNew := entry == nil
 	if isNew {
 		if p.Domain == "" {
-			return failure.Usagef("profile %q is new: give its domain", name)
+			return failure.Usagef("profile %q does not exist in %s: give its domain and client id to create it", name, path)
 		}
 		entry = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		appendPair(profiles, name, entry)
