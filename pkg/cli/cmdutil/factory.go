@@ -37,9 +37,9 @@ type Factory struct {
 	settings    *config.Settings
 	settingsErr error
 	resolved    bool
-	api      *mgmt.Client
-	closers  []func() error
-	warned   bool
+	api         *mgmt.Client
+	closers     []func() error
+	warned      bool
 }
 
 // Settings resolves configuration once per run, failure included: the
