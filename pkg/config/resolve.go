@@ -263,8 +263,8 @@ func (s *Settings) checkBindings(env Env, prof Profile, profSrc, base string) er
 			return failure.Usagef("%s comes from %s (%s) but domain comes from %s (%s); refusing to send the profile's secret to another domain",
 				c.what, profSrc, own, s.Domain.Source, s.Domain.Value)
 		}
-		return failure.Usagef("%s comes from %s, which goes with %s (%s), but domain comes from %s (%s); refusing to send %s to another domain: unset %s or %s, or make them name the same tenant",
-			c.what, c.v.Source, h.Source, h.Value, s.Domain.Source, s.Domain.Value, c.v.Source, h.Source, s.Domain.Source)
+		return failure.Usagef("%s comes from %s, which goes with %s (%s), but domain comes from %s (%s); refusing to send %s to another domain (take the domain and the credentials from the same place)",
+			c.what, c.v.Source, h.Source, h.Value, s.Domain.Source, s.Domain.Value, c.v.Source)
 	}
 	return nil
 }
