@@ -153,7 +153,9 @@ func LoadFile(path string) (*File, error) {
 		f.Profiles[name] = p
 		secret = secret || p.ClientSecret != ""
 	}
-	if w := modeWarning(path, info.Mode().Perm(), secret); w != "" {
+	// Only a regular file is a0meta's to tighten: --config /dev/null is a
+	// way to use no file at all.
+	if w := modeWarning(path, info.Mode().Perm(), secret); w != "" && info.Mode().IsRegular() {
 		f.Warnings = append(f.Warnings, w)
 	}
 	return f, nil

@@ -204,3 +204,14 @@ func FuzzLoadFile(f *testing.F) {
 		}
 	})
 }
+
+// --config /dev/null (mode 0666) means no settings, and is not warned about.
+func TestLoadFileDevNull(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no /dev/null")
+	}
+	f, err := LoadFile("/dev/null")
+	if err != nil || !f.Exists || len(f.Profiles) != 0 || len(f.Warnings) != 0 {
+		t.Fatalf("err %v file %+v", err, f)
+	}
+}

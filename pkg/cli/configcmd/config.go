@@ -80,7 +80,7 @@ func newCmdProfiles(f *cmdutil.Factory) *cobra.Command {
 					mark = "*"
 				}
 				p := file.Profiles[strings.ToLower(name)]
-				fmt.Fprintf(out, "%s %-16s %s\n", mark, name, p.Domain)
+				fmt.Fprintln(out, strings.TrimRight(fmt.Sprintf("%s %-16s %s", mark, name, p.Domain), " "))
 			}
 			fmt.Fprintf(out, "  %-16s %s (built in, local)\n", "sandbox", config.SandboxDomain)
 			if !file.Exists {
