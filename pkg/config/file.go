@@ -32,10 +32,10 @@ type Profile struct {
 	Confirm  bool
 }
 
-// History is the history: section of the config file. Zero values mean
-// not set (the history package has the defaults).
-type History struct {
-	Enabled    *bool // nil: not set
+// HistoryConfig is the file's top-level history: section. Zero values
+// mean "the default" (the history package has the defaults).
+type HistoryConfig struct {
+	Disabled   bool // enabled: false
 	MaxSizeMB  int
 	MaxAgeDays int
 }
@@ -46,7 +46,7 @@ type File struct {
 	Path           string
 	DefaultProfile string
 	Profiles       map[string]Profile
-	History        History
+	History        HistoryConfig
 	Exists         bool
 	Warnings       []string
 }
@@ -279,8 +279,8 @@ func decodeProfile(path, name string, raw any) (Profile, error) {
 	return p, nil
 }
 
-func decodeHistory(path string, raw any) (History, error) {
-	var h History
+func decodeHistory(path string, raw any) (HistoryConfig, error) {
+	var h HistoryConfig
 	m, ok := raw.(map[string]any)
 	if !ok {
 		return h, failure.Usagef("config file %s: history must be a mapping of settings (%s)", path, strings.Join(names(historySettings), ", "))
@@ -290,19 +290,18 @@ func decodeHistory(path string, raw any) (History, error) {
 		if !known {
 			continue
 		}
-		val, err := decodeValue(path, "history: ", s, m[k])
+		val, err := decodeValue(path, "history.", s, m[k])
 		if err != nil {
 			return h, err
 		}
 		n, _ := val.(int)
-		if s.kind == kindInt && n < 0 {
-			return h, failure.Usagef("config file %s: history: %s must not be negative", path, k)
+		if s.kind == kindInt && val != nil && n <= 0 {
+			return h, failure.Usagef("config file %s: history.%s must be a positive whole number", path, k)
 		}
 		switch k {
 		case "enabled":
-			if b, ok := val.(bool); ok {
-				h.Enabled = &b
-			}
+			b, _ := val.(bool)
+			h.Disabled = val != nil && !b
 		case "max_size_mb":
 			h.MaxSizeMB = n
 		case "max_age_days":

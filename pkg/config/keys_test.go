@@ -64,7 +64,7 @@ func TestLoadFileSettings(t *testing.T) {
 		content  string
 		def      string
 		profiles map[string]Profile
-		history  History
+		history  HistoryConfig
 		warn     []string
 		err      string
 	}{
@@ -92,14 +92,16 @@ func TestLoadFileSettings(t *testing.T) {
 			name:     "guard rails and history",
 			content:  "profiles:\n  prod:\n    domain: d.auth0.com\n    read_only: true\n    Confirm: true\n  dev:\n    read_only: false\n    confirm:\nhistory:\n  enabled: false\n  max_size_mb: 20\n  max_age_days: 90\n  keep: 3\n",
 			profiles: map[string]Profile{"prod": {Domain: "d.auth0.com", ReadOnly: true, Confirm: true}, "dev": {}},
-			history:  History{Enabled: new(false), MaxSizeMB: 20, MaxAgeDays: 90},
+			history:  HistoryConfig{Disabled: true, MaxSizeMB: 20, MaxAgeDays: 90},
 			warn:     []string{`line 13: history: unknown key "keep" ignored`},
 		},
 		{name: "read_only must be a boolean", content: "profiles:\n  p:\n    read_only: yes\n", err: `profile "p": read_only must be true or false`},
 		{name: "confirm must be a boolean", content: "profiles:\n  p:\n    confirm: 1\n", err: `profile "p": confirm must be true or false`},
 		{name: "history must be a mapping", content: "history: off\n", err: "history must be a mapping"},
-		{name: "history size must be a number", content: "history:\n  max_size_mb: 10MB\n", err: "history: max_size_mb must be a whole number"},
-		{name: "history size not negative", content: "history:\n  max_age_days: -1\n", err: "must not be negative"},
+		{name: "history size must be a number", content: "history:\n  max_size_mb: 10MB\n", err: "history.max_size_mb must be a whole number"},
+		{name: "history age not negative", content: "history:\n  max_age_days: -1\n", err: "history.max_age_days must be a positive whole number"},
+		{name: "history size not zero", content: "history:\n  max_size_mb: 0\n", err: "history.max_size_mb must be a positive whole number"},
+		{name: "history enabled a boolean", content: "history:\n  enabled: off\n", err: "history.enabled must be true or false"},
 		{name: "a key given twice", content: "profiles:\n  p:\n    domain: a\n    domain: b\n", err: "not valid YAML"},
 		{name: "top level not a mapping", content: "- a\n- b\n", err: "top level must be a mapping"},
 	}

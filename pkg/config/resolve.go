@@ -51,11 +51,12 @@ type Settings struct {
 
 	Domain, ClientID, ClientSecret, Token, Audience Value
 
-	// The guard rails of the profile in use, Value "true" when on, with
-	// the profile as Source. They hold only when the profile supplied the
-	// tenant: a profile that merely was the default does not guard a
-	// domain given by --domain or A0META_DOMAIN.
-	ReadOnly, Confirm Value
+	// The guard rails of the profile in use (explicit or default_profile,
+	// whatever supplied the domain: when in doubt, guard): ReadOnly
+	// refuses every write, Confirm asks before each one.
+	ReadOnly, Confirm bool
+	// History is the config file's history: section.
+	History HistoryConfig
 
 	// BaseURL is the normalized domain, "https://host[:port]" or
 	// "http://127.0.0.1:port", without a trailing slash. Empty for the
@@ -106,6 +107,7 @@ func Resolve(flags Flags, env Env) (*Settings, error) {
 		return nil, err
 	}
 	s.ConfigExists = file.Exists
+	s.History = file.History
 	s.Warnings = append(s.Warnings, file.Warnings...)
 	if !file.Exists && (flags.ConfigFile != "" || env("A0META_CONFIG") != "") {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("config file %s does not exist", s.ConfigFile))
@@ -200,16 +202,7 @@ func Resolve(flags Flags, env Env) (*Settings, error) {
 	if !s.Audience.set() {
 		s.Audience = Value{DefaultAudience(base), SourceDefaultAudience}
 	}
-	// The guard rails belong to the profile's tenant: they hold when the
-	// profile named the domain in effect (or the same tenant).
-	if profSrc != "" && (s.Domain.Source == profSrc || sameTenant(prof.Domain, base)) {
-		if prof.ReadOnly {
-			s.ReadOnly = Value{"true", profSrc}
-		}
-		if prof.Confirm {
-			s.Confirm = Value{"true", profSrc}
-		}
-	}
+	s.ReadOnly, s.Confirm = prof.ReadOnly, prof.Confirm
 	return s, nil
 }
 
