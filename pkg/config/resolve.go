@@ -81,9 +81,10 @@ type Settings struct {
 // AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET > defaults. A token in effect wins
 // over client credentials.
 //
-// A client secret from a profile is only sent to that profile's domain:
-// if the domain in effect comes from elsewhere and names another host,
-// Resolve refuses (failure.Usage), naming both sources.
+// A credential is only sent to the domain its own source names (see
+// checkBindings); otherwise Resolve refuses (failure.Usage), naming both
+// domains and their sources. With profiles in the file but none chosen
+// and no domain from elsewhere, Resolve refuses rather than pick one.
 //
 // The sandbox profile is built in and all-or-nothing: chosen explicitly, it
 // refuses --domain, --client-id and --audience and ignores A0META_*;
@@ -315,7 +316,8 @@ func (s *Settings) noDomain(file *File, profSrc string) error {
 		// Profiles exist but none is the default: choosing one for the
 		// user could write to production by accident.
 		return failure.Usagef("no profile chosen: %s has profiles (%s) but no default_profile, and no domain is set; pass -p NAME (or set A0META_PROFILE), or make one the default with\n"+
-			"  a0meta config set-profile NAME --default", s.ConfigFile, strings.Join(file.ProfileNames(), ", "))
+			"  a0meta config set-profile NAME --default\n"+
+			"(--profile sandbox is the built-in local sandbox tenant)", s.ConfigFile, strings.Join(file.ProfileNames(), ", "))
 	}
 	lead := "no Auth0 tenant configured"
 	if profSrc != "" {
