@@ -80,13 +80,14 @@ func names(list []setting) []string {
 // level.
 func unknownKey(path string, line int, where, key string, list []setting) string {
 	msg := fmt.Sprintf("config file %s, line %d: %sunknown key %q ignored", path, line, where, key)
-	if where == "" {
-		if _, ok := lookup(profileSettings, key); ok {
-			return msg + fmt.Sprintf(" (%s is a profile setting: put it under profiles: NAME:)", key)
-		}
-	}
 	if near := closest(key, names(list)); near != "" {
 		return msg + fmt.Sprintf("; did you mean %q?", near)
+	}
+	if where == "" {
+		// domain: (or domian:) at the top level belongs in a profile.
+		if near := closest(key, names(profileSettings)); near != "" {
+			return msg + fmt.Sprintf(" (%s is a profile setting: put it under profiles: NAME:)", near)
+		}
 	}
 	return msg + " (known: " + strings.Join(names(list), ", ") + ")"
 }

@@ -84,9 +84,10 @@ func TestLoadFileSettings(t *testing.T) {
 		},
 		{
 			name:     "a profile setting at the top level",
-			content:  "domain: d.auth0.com\nprofiles: {}\n",
+			content:  "domain: d.auth0.com\nclient-id: i\nprofiles: {}\n",
 			profiles: map[string]Profile{},
-			warn:     []string{`line 1: unknown key "domain" ignored (domain is a profile setting: put it under profiles: NAME:)`},
+			warn: []string{`line 1: unknown key "domain" ignored (domain is a profile setting: put it under profiles: NAME:)`,
+				`line 2: unknown key "client-id" ignored (client_id is a profile setting: put it under profiles: NAME:)`},
 		},
 		{
 			name:     "guard rails and history",
