@@ -36,18 +36,23 @@ type Factory struct {
 	Env    config.Env
 	Global GlobalOptions
 
-	settings *config.Settings
-	api      *mgmt.Client
-	tokens   mgmt.TokenProvider
-	closers  []func() error
-	warned   bool
+	settings    *config.Settings
+	settingsErr error
+	resolved    bool
+	api         *mgmt.Client
+	tokens      mgmt.TokenProvider
+	closers     []func() error
+	warned      bool
 }
 
-// Settings resolves configuration once.
+// Settings resolves configuration once per run, failure included: the
+// config file is read and parsed once, and every caller sees the same
+// answer.
 func (f *Factory) Settings() (*config.Settings, error) {
-	if f.settings != nil {
-		return f.settings, nil
+	if f.resolved {
+		return f.settings, f.settingsErr
 	}
+	f.resolved = true
 	s, err := config.Resolve(config.Flags{
 		Profile:    f.Global.Profile,
 		Domain:     f.Global.Domain,
@@ -55,30 +60,26 @@ func (f *Factory) Settings() (*config.Settings, error) {
 		Audience:   f.Global.Audience,
 		ConfigFile: f.Global.Config,
 	}, f.Env)
-	if err != nil {
-		// Partial settings (no domain) are returned for `config view`.
-		return s, err
-	}
-	f.settings = s
-	if !f.warned {
+	// Partial settings (no domain) come with the error, for `config view`.
+	f.settings, f.settingsErr = s, err
+	// Warnings come first even when resolving failed: a misspelt key
+	// (domian:) is often why no domain was found.
+	if s != nil && !f.warned {
 		f.warned = true
 		for _, w := range s.Warnings {
 			fmt.Fprintf(f.IO.ErrOut, "a0meta: warning: %s\n", w)
 		}
 	}
-	return s, nil
+	return s, err
 }
 
-// Where names the tenant (and profile) for summary lines.
+// Where names the tenant for summary lines: the domain and where it
+// really came from (config.Settings.Where).
 func (f *Factory) Where() string {
-	s := f.settings
-	if s == nil {
+	if f.settings == nil || f.settingsErr != nil {
 		return "(no tenant)"
 	}
-	if s.Profile != "" {
-		return fmt.Sprintf("%s (profile %s)", s.Domain.Value, s.Profile)
-	}
-	return s.Domain.Value
+	return f.settings.Where()
 }
 
 // API returns the Management API client, starting the in-process sandbox
