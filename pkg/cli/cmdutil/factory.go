@@ -27,8 +27,10 @@ type GlobalOptions struct {
 	Timeout  time.Duration
 }
 
-// Factory builds, once per run, what commands need. Commands take the
-// functions they use in their options, so tests can replace them.
+// Factory builds, once per run, what commands need. Each NewCmdX copies the
+// streams and the methods it uses (API, Where, ...) into its options
+// struct, and its run function sees only those, so tests replace them
+// without a factory.
 type Factory struct {
 	IO     *iostreams.IOStreams
 	Env    config.Env
@@ -64,6 +66,24 @@ func (f *Factory) Settings() (*config.Settings, error) {
 		}
 	}
 	return s, nil
+}
+
+// GlobalArgs are the tenant-choosing global flags that were given, as
+// arguments to repeat in a command line a0meta suggests.
+func (f *Factory) GlobalArgs() []string {
+	var out []string
+	for _, fl := range []struct{ name, value string }{
+		{"--config", f.Global.Config},
+		{"--profile", f.Global.Profile},
+		{"--domain", f.Global.Domain},
+		{"--client-id", f.Global.ClientID},
+		{"--audience", f.Global.Audience},
+	} {
+		if fl.value != "" {
+			out = append(out, fl.name, fl.value)
+		}
+	}
+	return out
 }
 
 // Where names the tenant (and profile) for summary lines.

@@ -2,12 +2,14 @@ package meta
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/cli/completion"
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metaedit"
 	"github.com/a0meta/a0meta/pkg/metaops"
@@ -18,11 +20,22 @@ import (
 
 // SetOptions are the parsed flags and arguments of `meta set`.
 type SetOptions struct {
-	common
-	writeFlags
+	writeOptions
 	// Assignments in the order given, file values already read.
 	Assignments []metapath.Assignment
-	f           *cmdutil.Factory
+}
+
+// change is the write of the assignments to one target.
+func (o *SetOptions) change(target string) metaops.Change {
+	ops := make([]metaedit.Op, len(o.Assignments))
+	for i, a := range o.Assignments {
+		ops[i] = metaedit.SetOp(a)
+	}
+	return metaops.Change{Kind: o.kind(), Target: target, Ops: ops}
+}
+
+func setRun(ctx context.Context, opts *SetOptions) error {
+	return opts.write(ctx, opts.change(opts.Target), nil)
 }
 
 // fileSpec is a --value-file or --json-file flag, with how many positional
@@ -50,7 +63,7 @@ func (v *fileFlag) Set(s string) error {
 
 // NewCmdSet returns `meta set`; runF replaces the real run in tests.
 func NewCmdSet(f *cmdutil.Factory, noun Noun, runF func(*SetOptions) error) *cobra.Command {
-	opts := &SetOptions{common: common{Noun: noun}, f: f}
+	opts := &SetOptions{writeOptions: writeOptions{common: newCommon(f, noun)}}
 	var specs []fileSpec
 	example := `  # the seed page's example: add a work address, keeping the home one
   a0meta user meta set jane.doe@example.com addresses.work="100 Industrial Way, Anytown, ST 12345"
@@ -87,7 +100,7 @@ command-line order. Setting a value the field already has sends nothing.`,
 		Example: example,
 		Args:    cmdutil.MinimumArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.begin(args, writeFormats...); err != nil {
+			if err := opts.begin(args, writeFormats); err != nil {
 				return err
 			}
 			as, err := collectAssignments(args[1:], specs, f.IO.In)
@@ -101,19 +114,16 @@ command-line order. Setting a value the field already has sends nothing.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			ops := make([]metaedit.Op, len(as))
-			for i, a := range as {
-				ops[i] = metaedit.SetOp(a)
-			}
-			return runWrite(cmd, f, &opts.common, opts.writeFlags, metaops.Change{
-				Kind: opts.kind(), Target: opts.Target, Ops: ops, DryRun: opts.DryRun,
-			}, nil)
+			return setRun(cmd.Context(), opts)
 		},
 	}
+	cmd.ValidArgsFunction = completion.MetaArgs(f, noun == Client, completion.AssignArgs)
 	addAppFlag(cmd, noun, &opts.App)
-	addWriteFlags(cmd, &opts.common, &opts.writeFlags)
+	addWriteFlags(cmd, &opts.writeOptions)
 	cmd.Flags().Var(&fileFlag{kind: metapath.String, specs: &specs, fs: cmd.Flags()}, "value-file", "Set PATH to the text of FILE (- for stdin), one trailing newline dropped (repeatable)")
 	cmd.Flags().Var(&fileFlag{kind: metapath.JSON, specs: &specs, fs: cmd.Flags()}, "json-file", "Set PATH to the JSON in FILE (- for stdin) (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("value-file", completion.FileAssignment(f, noun == Client))
+	_ = cmd.RegisterFlagCompletionFunc("json-file", completion.FileAssignment(f, noun == Client))
 	return cmd
 }
 
