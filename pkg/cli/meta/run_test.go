@@ -18,7 +18,6 @@ import (
 	"github.com/a0meta/a0meta/pkg/metapath"
 )
 
-
 // testCommon returns options wired to fake and buffers.
 func testCommon(t *testing.T, fake *metaopstest.Fake, noun Noun, target, stdin string) (common, *iostreams.IOStreams, func() (string, string)) {
 	t.Helper()
