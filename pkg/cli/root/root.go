@@ -121,7 +121,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams, env config
 	}
 	err = classify(ctx, err)
 	code := failure.CodeOf(err)
-	printError(io, executed, err, code)
+	printError(io, err, code, wantsJSON(executed, args))
 	return int(code)
 }
 
@@ -148,27 +148,56 @@ func classify(ctx context.Context, err error) error {
 	return err
 }
 
-func printError(io *iostreams.IOStreams, cmd *cobra.Command, err error, code failure.Code) {
+// wantsJSON reports whether the run asked for -o json. A flag error stops
+// parsing before a later -o json is seen, so the command line is read too.
+func wantsJSON(cmd *cobra.Command, args []string) bool {
+	if cmd == nil {
+		return false
+	}
+	o := cmd.Flags().Lookup("output")
+	if o == nil {
+		return false
+	}
+	if o.Changed {
+		return o.Value.String() == "json"
+	}
+	json := false
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return json
+		case a == "-o" || a == "--output":
+			if i+1 < len(args) {
+				json = args[i+1] == "json"
+			}
+		case strings.HasPrefix(a, "--output="):
+			json = a == "--output=json"
+		case strings.HasPrefix(a, "-o") && !strings.HasPrefix(a, "--"):
+			json = strings.TrimPrefix(strings.TrimPrefix(a, "-o"), "=") == "json"
+		}
+	}
+	return json
+}
+
+func printError(io *iostreams.IOStreams, err error, code failure.Code, asJSON bool) {
 	msg := err.Error()
 	var fe *failure.Error
 	if errors.As(err, &fe) && fe.Msg == "usage" && fe.Err != nil {
 		msg = fe.Err.Error()
 	}
-	if cmd != nil {
-		if o := cmd.Flags().Lookup("output"); o != nil && o.Changed && o.Value.String() == "json" {
-			e := jsonError{ExitCode: int(code), Message: msg}
-			var hd failure.HTTPDetail
-			if errors.As(err, &hd) && hd.HTTPStatus() != 0 {
-				e.Status = hd.HTTPStatus()
-				e.ErrorCode = hd.Auth0ErrorCode()
-			}
-			var b bytes.Buffer
-			enc := json.NewEncoder(&b)
-			enc.SetEscapeHTML(false)
-			_ = enc.Encode(map[string]jsonError{"error": e})
-			io.ErrOut.Write(b.Bytes())
-			return
+	if asJSON {
+		e := jsonError{ExitCode: int(code), Message: msg}
+		var hd failure.HTTPDetail
+		if errors.As(err, &hd) && hd.HTTPStatus() != 0 {
+			e.Status = hd.HTTPStatus()
+			e.ErrorCode = hd.Auth0ErrorCode()
 		}
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(map[string]jsonError{"error": e})
+		io.ErrOut.Write(b.Bytes())
+		return
 	}
 	fmt.Fprintf(io.ErrOut, "a0meta: %s\n", cmdutil.Sanitize(msg, true))
 }
