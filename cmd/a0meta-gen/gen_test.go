@@ -110,3 +110,66 @@ func TestCompletionScripts(t *testing.T) {
 		}
 	}
 }
+
+// Every man page has EXIT STATUS, ENVIRONMENT and FILES, before SEE ALSO.
+func TestManSections(t *testing.T) {
+	files, err := Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range files {
+		if !strings.HasSuffix(name, ".1") {
+			continue
+		}
+		page := string(data)
+		last := -1
+		for _, sec := range []string{".SH EXIT STATUS\n", ".SH ENVIRONMENT\n", ".SH FILES\n", ".SH SEE ALSO\n"} {
+			i := strings.Index(page, sec)
+			if i < 0 {
+				t.Errorf("%s: no %q", name, strings.TrimSpace(sec))
+				continue
+			}
+			if i < last {
+				t.Errorf("%s: %q out of order", name, strings.TrimSpace(sec))
+			}
+			last = i
+		}
+		for _, want := range []string{"\\fB130\\fP\ninterrupted", "\\fBA0META_TOKEN\\fP", "config.yaml"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
+	}
+}
+
+// Text lines of one man paragraph start at the same column: an indented
+// line after an unindented one (outside examples) renders misaligned.
+func TestManParagraphsAligned(t *testing.T) {
+	files, err := Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range files {
+		if !strings.HasSuffix(name, ".1") {
+			continue
+		}
+		inExample, prevText := false, false
+		for i, line := range strings.Split(string(data), "\n") {
+			switch {
+			case line == ".EX" || line == ".nf":
+				inExample = true
+			case line == ".EE" || line == ".fi":
+				inExample = false
+			case inExample:
+			case line == "" || strings.HasPrefix(line, "."):
+				prevText = false
+			case strings.HasPrefix(line, " "):
+				if prevText {
+					t.Errorf("%s:%d: indented line inside a paragraph: %q", name, i+1, line)
+				}
+			default:
+				prevText = true
+			}
+		}
+	}
+}

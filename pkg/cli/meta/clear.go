@@ -51,7 +51,7 @@ it nothing is read or sent (exit 2). --dry-run needs no --yes.`
 	cmd := &cobra.Command{
 		Use:     fmt.Sprintf("clear %s", noun.target()),
 		Short:   "Remove all metadata of the field",
-		Long:    long,
+		Long:    long + "\n\n" + noun.targetHelp(),
 		Example: example,
 		Args:    cmdutil.ExactArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {

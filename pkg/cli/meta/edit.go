@@ -85,7 +85,9 @@ changed by someone else meanwhile, nothing is sent, your document is saved
 under $XDG_STATE_HOME/a0meta/unsent/ and the exit code is 1.
 
 Without a terminal on stdin, --file FILE (- for stdin) gives the edited
-document: the field is made equal to it, sending only what differs.%s`, field, rules),
+document: the field is made equal to it, sending only what differs.%s
+
+%s`, field, rules, noun.targetHelp()),
 		Example: example,
 		Args:    cmdutil.ExactArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {

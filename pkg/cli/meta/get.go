@@ -41,7 +41,9 @@ func NewCmdGet(f *cmdutil.Factory, noun Noun, runF func(*GetOptions) error) *cob
 With no PATH the field is printed as an indented JSON object ({} when empty).
 With one PATH its value is printed the same way; with several, one compact JSON
 value a line, in order. If any PATH is not there, nothing is printed on stdout,
-the missing paths are named on stderr and the exit code is 3.`,
+the missing paths are named on stderr and the exit code is 3.
+
+` + noun.targetHelp(),
 		Example: example,
 		Args:    cmdutil.MinimumArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -47,6 +47,7 @@ type fileSpec struct {
 }
 
 type fileFlag struct {
+	typ   string // PATH=FILE, or KEY=FILE for clients
 	kind  metapath.AssignKind
 	specs *[]fileSpec
 	fs    *pflag.FlagSet
@@ -54,7 +55,7 @@ type fileFlag struct {
 }
 
 func (v *fileFlag) String() string { return strings.Join(v.vals, ",") }
-func (v *fileFlag) Type() string   { return "PATH=FILE" }
+func (v *fileFlag) Type() string   { return v.typ }
 func (v *fileFlag) Set(s string) error {
 	v.vals = append(v.vals, s)
 	*v.specs = append(*v.specs, fileSpec{spec: s, kind: v.kind, seen: len(v.fs.Args())})
@@ -83,20 +84,16 @@ func NewCmdSet(f *cmdutil.Factory, noun Noun, runF func(*SetOptions) error) *cob
 		example = `  a0meta client meta set myclientid123 mycolor=blue
   a0meta client meta set myclient region=eu-west --dry-run`
 	}
+	use, long, what := fmt.Sprintf("set %s ASSIGNMENT...", noun.target()), userSetLong, "PATH"
+	nothing := "PATH=VALUE, PATH:=JSON, --value-file or --json-file"
+	if noun == Client {
+		use, long, what = "set CLIENT KEY=VALUE...", clientSetLong, "KEY"
+		nothing = "KEY=VALUE or --value-file"
+	}
 	cmd := &cobra.Command{
-		Use:   fmt.Sprintf("set %s ASSIGNMENT...", noun.target()),
-		Short: "Set values at paths, keeping everything else",
-		Long: `Set values at dotted paths with one read and one PATCH of only the root keys
-that change.
-
-  PATH=VALUE    VALUE is always a string (zip=02134 stores "02134")
-  PATH:=JSON    JSON is parsed (age:=42, beta:=true, tags:='["a"]')
-
-A whole-number segment indexes an existing array; -1 appends. Where nothing
-exists yet, missing objects are created. Values can also come from files:
---value-file PATH=FILE (the text, one trailing newline dropped) and
---json-file PATH=FILE (its JSON); FILE - is stdin. All are applied in
-command-line order. Setting a value the field already has sends nothing.`,
+		Use:     use,
+		Short:   "Set values at paths, keeping everything else",
+		Long:    long,
 		Example: example,
 		Args:    cmdutil.MinimumArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -108,7 +105,7 @@ command-line order. Setting a value the field already has sends nothing.`,
 				return err
 			}
 			if len(as) == 0 {
-				return failure.Usagef("%s: nothing to set: give PATH=VALUE, PATH:=JSON, --value-file or --json-file", cmd.CommandPath())
+				return failure.Usagef("%s: nothing to set: give %s", cmd.CommandPath(), nothing)
 			}
 			opts.Assignments = as
 			if runF != nil {
@@ -120,12 +117,40 @@ command-line order. Setting a value the field already has sends nothing.`,
 	cmd.ValidArgsFunction = completion.MetaArgs(f, noun == Client, completion.AssignArgs)
 	addAppFlag(cmd, noun, &opts.App)
 	addWriteFlags(cmd, &opts.writeOptions)
-	cmd.Flags().Var(&fileFlag{kind: metapath.String, specs: &specs, fs: cmd.Flags()}, "value-file", "Set PATH to the text of FILE (- for stdin), one trailing newline dropped (repeatable)")
-	cmd.Flags().Var(&fileFlag{kind: metapath.JSON, specs: &specs, fs: cmd.Flags()}, "json-file", "Set PATH to the JSON in FILE (- for stdin) (repeatable)")
+	cmd.Flags().Var(&fileFlag{typ: what + "=FILE", kind: metapath.String, specs: &specs, fs: cmd.Flags()}, "value-file", "Set "+what+" to the text of FILE (- for stdin), one trailing newline dropped (repeatable)")
+	cmd.Flags().Var(&fileFlag{typ: "PATH=FILE", kind: metapath.JSON, specs: &specs, fs: cmd.Flags()}, "json-file", "Set PATH to the JSON in FILE (- for stdin) (repeatable)")
 	_ = cmd.RegisterFlagCompletionFunc("value-file", completion.FileAssignment(f, noun == Client))
 	_ = cmd.RegisterFlagCompletionFunc("json-file", completion.FileAssignment(f, noun == Client))
+	if noun == Client {
+		// client_metadata takes only strings: --json-file works with a
+		// JSON string but is not advertised.
+		_ = cmd.Flags().MarkHidden("json-file")
+	}
 	return cmd
 }
+
+const userSetLong = `Set values at dotted paths with one read and one PATCH of only the root keys
+that change. USER is a user_id or an email address.
+
+PATH=VALUE stores VALUE as a string (zip=02134 stores "02134").
+
+PATH:=JSON stores the parsed JSON (age:=42, beta:=true, tags:='["a"]').
+
+A whole-number segment indexes an existing array; -1 appends. Where nothing
+exists yet, missing objects are created. Values can also come from files:
+--value-file PATH=FILE (the text, one trailing newline dropped) and
+--json-file PATH=FILE (its JSON); FILE - is stdin. All are applied in
+command-line order. Setting a value the field already has sends nothing.`
+
+const clientSetLong = `Set keys of client_metadata with one read and one PATCH of only the keys that
+change. CLIENT is a client_id or an exact application name.
+
+KEY=VALUE stores VALUE as a string (region=eu-west). client_metadata is a flat
+object of string values: a KEY holds no dots, and there are no arrays or
+other JSON types. Auth0 allows at most 10 keys, keys and values of at most 255
+characters. --value-file KEY=FILE takes VALUE from FILE (- for stdin), one
+trailing newline dropped. Setting a value the field already has sends
+nothing.`
 
 // collectAssignments merges positional assignments and file flags in the
 // order they were typed. Each fileSpec.seen counts positional arguments,

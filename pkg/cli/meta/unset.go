@@ -52,7 +52,9 @@ func NewCmdUnset(f *cmdutil.Factory, noun Noun, runF func(*UnsetOptions) error) 
 		Short:   "Remove values at paths, keeping everything else",
 		Long: `Remove the value at each dotted PATH with one read and one PATCH of only the
 root keys that change (a removed root key is sent as null). Removing a path
-that is not there changes nothing, sends nothing and exits 0.`,
+that is not there changes nothing, sends nothing and exits 0.
+
+` + noun.targetHelp(),
 		Example: example,
 		Args:    cmdutil.MinimumArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {

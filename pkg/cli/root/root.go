@@ -39,6 +39,7 @@ whole. a0meta reads the field, edits the nested value you name, and sends back
 only the root keys that changed, so addresses.work never costs you addresses.home.
 
 Try it without an Auth0 account on the built-in sandbox tenant:
+
   a0meta --profile sandbox user meta get jane.doe@example.com`,
 		Example: `  # the seed page's example on the sandbox: add a work address, keeping home
   a0meta --profile sandbox user meta set jane.doe@example.com addresses.work="100 Industrial Way"
