@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/a0meta/a0meta/pkg/cli/root"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -169,6 +170,28 @@ func TestManParagraphsAligned(t *testing.T) {
 				}
 			default:
 				prevText = true
+			}
+		}
+	}
+}
+
+// The docs describe --debug=redact-values in the words of its help.
+func TestDebugWordingMatchesDocs(t *testing.T) {
+	_, phrase, ok := strings.Cut(root.DebugHelp, "--debug=redact-values ")
+	if !ok {
+		t.Fatalf("the --debug help does not describe redact-values: %q", root.DebugHelp)
+	}
+	docs, _ := filepath.Glob("../../docs/*.md")
+	readme, _ := filepath.Glob("../../README.md")
+	for _, path := range append(docs, readme...) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(string(data)), " ")
+		for _, part := range strings.Split(text, "`--debug=redact-values`")[1:] {
+			if !strings.HasPrefix(strings.TrimSpace(part), phrase) {
+				t.Errorf("%s: `--debug=redact-values`%.80s..., want it followed by %q", filepath.Base(path), part, phrase)
 			}
 		}
 	}
