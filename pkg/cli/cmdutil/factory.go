@@ -10,6 +10,7 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/build"
 	"github.com/a0meta/a0meta/pkg/config"
+	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/a0meta/a0meta/pkg/mgmt"
@@ -111,11 +112,12 @@ func (f *Factory) API() (metaops.API, error) {
 	if s.Sandbox {
 		dir, err := config.DataDir(f.Env)
 		if err != nil {
-			return nil, err
+			return nil, failure.Wrap(failure.General, err, "cannot keep the sandbox tenant's state (the data directory)")
 		}
-		local, err := sandbox.StartLocal(filepath.Join(dir, "sandbox.json"))
+		state := filepath.Join(dir, "sandbox.json")
+		local, err := sandbox.StartLocal(state)
 		if err != nil {
-			return nil, err
+			return nil, failure.Wrap(failure.General, err, "cannot keep the sandbox tenant's state in %s", state)
 		}
 		f.closers = append(f.closers, local.Close)
 		s.BaseURL = local.URL

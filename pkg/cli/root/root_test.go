@@ -6,6 +6,8 @@ package root_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -212,5 +214,18 @@ func TestHelpHasExitStatus(t *testing.T) {
 	}
 	if _, sub, _ := run(t, env(t), "user", "meta", "get", "--help"); strings.Contains(sub, "Exit status:") {
 		t.Error("a subcommand's help repeats the exit codes")
+	}
+}
+
+// A data directory a0meta cannot write names what it was writing.
+func TestUnwritableDataDir(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, env(t, "XDG_DATA_HOME="+blocker), "-p", "sandbox", "user", "meta", "get", "auth0|jane1")
+	want := "a0meta: cannot keep the sandbox tenant's state in " + filepath.Join(blocker, "a0meta", "sandbox.json") + ": "
+	if code != 1 || stdout != "" || !strings.HasPrefix(stderr, want) {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and %q", code, stdout, stderr, want)
 	}
 }
