@@ -180,4 +180,4 @@ func (f *Factory) Close() error {
 }
 
 // Warn prints a warning line on stderr.
-func Warn(w io.Writer, msg string) { fmt.Fprintf(w, "a0meta: warning: %s\n", msg) }
+func Warn(w io.Writer, msg string) { fmt.Fprintf(w, "a0meta: warning: %s\n", Sanitize(msg, true)) }

@@ -294,6 +294,12 @@ func (opts *EditOptions) saveConflict(c *metaops.ConflictError, doc []byte) erro
 // describeEdit names the root keys an edit sets and removes.
 func describeEdit(res *metaops.ChangeResult) string {
 	set, removed := metaops.SplitRoots(res.Edit)
+	for i := range set {
+		set[i] = cmdutil.Sanitize(set[i])
+	}
+	for i := range removed {
+		removed[i] = cmdutil.Sanitize(removed[i])
+	}
 	var parts []string
 	if len(set) > 0 {
 		parts = append(parts, "set "+strings.Join(set, ", "))

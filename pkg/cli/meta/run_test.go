@@ -239,3 +239,24 @@ func TestEditReportsFailedSave(t *testing.T) {
 		}
 	})
 }
+
+// Keys and ids typed by the user reach the terminal with their control
+// characters escaped.
+func TestSummaryEscapesControlCharacters(t *testing.T) {
+	fake := metaopstest.New(t)
+	fake.Register("GetUserField auth0|x\x1b[2J user_metadata", `{}`)
+	patch := fake.Register("PatchUser auth0|x\x1b[2J", `{"user_metadata":{"k\x1b]0;t\u0007":"v"}}`)
+	c, _, output := testCommon(t, fake, User, "auth0|x\x1b[2J", "")
+	opts := &SetOptions{writeOptions: writeOptions{common: c}, Assignments: assignments(t, "k\x1b]0;t\a=v")}
+	if err := setRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	fake.Verify(t)
+	if want := `{"user_metadata":{"k\u001b]0;t\u0007":"v"}}`; string(patch.Body) != want {
+		t.Errorf("PATCH body %s, want %s", patch.Body, want)
+	}
+	_, stderr := output()
+	if want := `Updated user_metadata of user auth0|x\x1b[2J on example.eu.auth0.com (profile prod): set k\x1b]0;t\a (created)` + "\n"; stderr != want {
+		t.Errorf("stderr %q, want %q", stderr, want)
+	}
+}

@@ -100,7 +100,7 @@ func NewCmdSet(f *cmdutil.Factory, noun Noun, runF func(*SetOptions) error) *cob
 			if err := opts.begin(args, writeFormats); err != nil {
 				return err
 			}
-			as, err := collectAssignments(args[1:], specs, f.IO.In)
+			as, err := collectAssignments(args[1:], specs, opts.IO.In)
 			if err != nil {
 				return err
 			}
