@@ -102,12 +102,6 @@ func Main() int {
 	// and SIGHUP, so a closed terminal still removes `edit`'s temp file.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	// The first signal cancels the run, which then cleans up and exits 130;
-	// a second one gets the default action, for a run stuck in cleanup.
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
 	return Run(ctx, os.Args[1:], iostreams.System(), os.Getenv)
 }
 
