@@ -367,7 +367,7 @@ func TestHelpNamesTargets(t *testing.T) {
 // client meta set --help shows only what client_metadata takes.
 func TestClientSetHelpShowsOnlyFlatStrings(t *testing.T) {
 	h := helpOf(t, meta.NewCmdSet(factory(t, "", false), meta.Client, nil))
-	for _, absent := range []string{":=", "-1", "dotted", "PATH", "--json-file"} {
+	for _, absent := range []string{":=", "-1", "dotted", "PATH", "path", "--json-file"} {
 		if strings.Contains(h, absent) {
 			t.Errorf("client meta set --help mentions %q:\n%s", absent, h)
 		}

@@ -85,14 +85,14 @@ func NewCmdSet(f *cmdutil.Factory, noun Noun, runF func(*SetOptions) error) *cob
   a0meta client meta set myclient region=eu-west --dry-run`
 	}
 	use, long, what := fmt.Sprintf("set %s ASSIGNMENT...", noun.target()), userSetLong, "PATH"
-	nothing := "PATH=VALUE, PATH:=JSON, --value-file or --json-file"
+	short, nothing := "Set values at paths, keeping everything else", "PATH=VALUE, PATH:=JSON, --value-file or --json-file"
 	if noun == Client {
 		use, long, what = "set CLIENT KEY=VALUE...", clientSetLong, "KEY"
-		nothing = "KEY=VALUE or --value-file"
+		short, nothing = "Set string values of keys, keeping the other keys", "KEY=VALUE or --value-file"
 	}
 	cmd := &cobra.Command{
 		Use:     use,
-		Short:   "Set values at paths, keeping everything else",
+		Short:   short,
 		Long:    long,
 		Example: example,
 		Args:    cmdutil.MinimumArgs(1, noun.target()),
