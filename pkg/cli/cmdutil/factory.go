@@ -10,6 +10,7 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/build"
 	"github.com/a0meta/a0meta/pkg/config"
+	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/a0meta/a0meta/pkg/mgmt"
@@ -29,8 +30,10 @@ type GlobalOptions struct {
 	NoHistory bool
 }
 
-// Factory builds, once per run, what commands need. Commands take the
-// functions they use in their options, so tests can replace them.
+// Factory builds, once per run, what commands need. Each NewCmdX copies the
+// streams and the methods it uses (API, Where, ...) into its options
+// struct, and its run function sees only those, so tests replace them
+// without a factory.
 type Factory struct {
 	IO     *iostreams.IOStreams
 	Env    config.Env
@@ -73,6 +76,24 @@ func (f *Factory) Settings() (*config.Settings, error) {
 	return s, err
 }
 
+// GlobalArgs are the tenant-choosing global flags that were given, as
+// arguments to repeat in a command line a0meta suggests.
+func (f *Factory) GlobalArgs() []string {
+	var out []string
+	for _, fl := range []struct{ name, value string }{
+		{"--config", f.Global.Config},
+		{"--profile", f.Global.Profile},
+		{"--domain", f.Global.Domain},
+		{"--client-id", f.Global.ClientID},
+		{"--audience", f.Global.Audience},
+	} {
+		if fl.value != "" {
+			out = append(out, fl.name, fl.value)
+		}
+	}
+	return out
+}
+
 // Where names the tenant for summary lines: the domain and where it
 // really came from (config.Settings.Where).
 func (f *Factory) Where() string {
@@ -95,11 +116,12 @@ func (f *Factory) API() (metaops.API, error) {
 	if s.Sandbox {
 		dir, err := config.DataDir(f.Env)
 		if err != nil {
-			return nil, err
+			return nil, failure.Wrap(failure.General, err, "cannot keep the sandbox tenant's state (the data directory)")
 		}
-		local, err := sandbox.StartLocal(filepath.Join(dir, "sandbox.json"))
+		state := filepath.Join(dir, "sandbox.json")
+		local, err := sandbox.StartLocal(state)
 		if err != nil {
-			return nil, err
+			return nil, failure.Wrap(failure.General, err, "cannot keep the sandbox tenant's state in %s", state)
 		}
 		f.closers = append(f.closers, local.Close)
 		s.BaseURL = local.URL
@@ -162,4 +184,4 @@ func (f *Factory) Close() error {
 }
 
 // Warn prints a warning line on stderr.
-func Warn(w io.Writer, msg string) { fmt.Fprintf(w, "a0meta: warning: %s\n", msg) }
+func Warn(w io.Writer, msg string) { fmt.Fprintf(w, "a0meta: warning: %s\n", Sanitize(msg, true)) }

@@ -36,13 +36,10 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 		Short: "Check the tenant, the token's scopes and the files' permissions",
 		Long: `Show the settings a command would use and where each came from, get a token
 (or reuse the cached one) and show when it expires, and check its granted
-scopes against what each command needs:
-
-  user meta get                      read:users
-  user meta set|unset|clear|edit     read:users, update:users
-    with --app                       read:users, update:users or update:users_app_metadata
-  client meta get                    read:clients
-  client meta set|unset|clear|edit   read:clients, update:clients
+scopes against what each command needs. user meta get needs read:users; the
+user meta writes (set, unset, clear, edit) need read:users and update:users,
+or with --app read:users and update:users_app_metadata. client meta get needs
+read:clients; the client meta writes need read:clients and update:clients.
 
 The granted scopes come from the token endpoint's answer (kept in the token
 cache), else from the token's claims. A read_only profile needs only the read
