@@ -4,6 +4,7 @@ package undo
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,14 +14,22 @@ import (
 	"github.com/a0meta/a0meta/pkg/config"
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/history"
+	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/metaedit"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/a0meta/a0meta/pkg/textdiff"
 	"github.com/spf13/cobra"
 )
 
-// Options are the flags and argument of `undo`.
+// Options are the dependencies, flags and argument of `undo`.
 type Options struct {
+	IO       *iostreams.IOStreams
+	API      func() (metaops.API, error)
+	Settings func() (*config.Settings, error)
+	Log      func(*config.Settings) (*history.Log, error)
+	// Where names the tenant (and profile) in messages, once API has run.
+	Where func() string
+
 	ID     string
 	Last   bool
 	Force  bool
@@ -31,7 +40,7 @@ type Options struct {
 
 // NewCmdUndo returns `a0meta undo`; runF replaces the run in tests.
 func NewCmdUndo(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{}
+	opts := &Options{IO: f.IO, API: f.API, Settings: f.Settings, Log: f.HistoryLog, Where: f.Where}
 	cmd := &cobra.Command{
 		Use:   "undo [ID | --last]",
 		Short: "Put back the root keys a recorded write changed",
@@ -69,7 +78,7 @@ of sending it; --diff shows the change on stderr.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return run(cmd, f, opts)
+			return Run(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Last, "last", false, "Undo the newest write done on this run's tenant")
@@ -81,12 +90,13 @@ of sending it; --diff shows the change on stderr.`,
 	return cmd
 }
 
-func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
-	s, err := f.Settings()
+// Run undoes the entry the options name.
+func Run(ctx context.Context, opts *Options) error {
+	s, err := opts.Settings()
 	if err != nil {
 		return err
 	}
-	log, err := f.HistoryLog(s)
+	log, err := opts.Log(s)
 	if err != nil {
 		return err
 	}
@@ -109,11 +119,10 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	api, err := f.API()
+	api, err := opts.API()
 	if err != nil {
 		return err
 	}
-	ctx := cmd.Context()
 	t, doc, err := metaops.Read(ctx, api, kind, e.Target)
 	if err != nil {
 		return err
@@ -134,16 +143,16 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
 	}
 	if opts.Diff {
 		if d := textdiff.JSON(kind.Field(), doc, plan.After); d != nil {
-			if f.IO.ColorStderr() {
+			if opts.IO.ColorStderr() {
 				d = textdiff.Colorize(d)
 			}
-			f.IO.ErrOut.Write(d)
+			opts.IO.ErrOut.Write(d)
 		}
 	}
-	what := fmt.Sprintf("%s of %s %s on %s", kind.Field(), kind.Noun(), t.ID, f.Where())
+	what := fmt.Sprintf("%s of %s %s on %s", kind.Field(), kind.Noun(), t.ID, opts.Where())
 	if plan.Patch == nil {
-		fmt.Fprintf(f.IO.ErrOut, "Nothing to undo for %s: %s already as before it; nothing sent\n", name, what)
-		return printStored(f, opts, plan.After)
+		fmt.Fprintf(opts.IO.ErrOut, "Nothing to undo for %s: %s already as before it; nothing sent\n", name, what)
+		return printStored(opts, plan.After)
 	}
 	if kind == metaops.ClientMetadata {
 		if err := metaedit.CheckClientMetadata(plan.After); err != nil {
@@ -152,8 +161,8 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
 	}
 	body := []byte(`{"` + kind.Field() + `":` + string(plan.Patch) + `}`)
 	if opts.DryRun {
-		fmt.Fprintf(f.IO.Out, "%s\n", body)
-		fmt.Fprintf(f.IO.ErrOut, "Dry run: would undo %s in %s: restore %s; nothing sent\n", name, what, strings.Join(plan.Roots, ", "))
+		fmt.Fprintf(opts.IO.Out, "%s\n", body)
+		fmt.Fprintf(opts.IO.ErrOut, "Dry run: would undo %s in %s: restore %s; nothing sent\n", name, what, strings.Join(plan.Roots, ", "))
 		return nil
 	}
 	res := &metaops.ChangeResult{
@@ -166,13 +175,13 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
 		return err
 	}
 	for _, w := range res.Warnings {
-		cmdutil.Warn(f.IO.ErrOut, w)
+		cmdutil.Warn(opts.IO.ErrOut, w)
 	}
-	fmt.Fprintf(f.IO.ErrOut, "Undid %s in %s: restored %s\n", name, what, strings.Join(plan.Roots, ", "))
-	return printStored(f, opts, res.Stored)
+	fmt.Fprintf(opts.IO.ErrOut, "Undid %s in %s: restored %s\n", name, what, strings.Join(plan.Roots, ", "))
+	return printStored(opts, res.Stored)
 }
 
-func printStored(f *cmdutil.Factory, opts *Options, doc []byte) error {
+func printStored(opts *Options, doc []byte) error {
 	if opts.Output != "json" || opts.DryRun {
 		return nil
 	}
@@ -181,7 +190,7 @@ func printStored(f *cmdutil.Factory, opts *Options, doc []byte) error {
 		return err
 	}
 	out.WriteByte('\n')
-	_, err := f.IO.Out.Write(out.Bytes())
+	_, err := opts.IO.Out.Write(out.Bytes())
 	return err
 }
 
