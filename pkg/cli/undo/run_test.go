@@ -70,12 +70,14 @@ func TestRunAgainstFake(t *testing.T) {
 			api := &fakeAPI{app: tt.current}
 			io, _, out, errOut := iostreams.Test()
 			opts := &Options{
-				IO:       io,
-				API:      func() (metaops.API, error) { return api, nil },
-				Settings: func() (*config.Settings, error) { return &config.Settings{Domain: config.Value{Value: "t.auth0.com"}}, nil },
-				Log:      func(*config.Settings) (*history.Log, error) { return log, nil },
-				Where:    func() string { return "t.auth0.com" },
-				Last:     true, Force: tt.force, DryRun: tt.dryRun,
+				IO:  io,
+				API: func() (metaops.API, error) { return api, nil },
+				Settings: func() (*config.Settings, error) {
+					return &config.Settings{Domain: config.Value{Value: "t.auth0.com"}}, nil
+				},
+				Log:   func(*config.Settings) (*history.Log, error) { return log, nil },
+				Where: func() string { return "t.auth0.com" },
+				Last:  true, Force: tt.force, DryRun: tt.dryRun,
 			}
 			err := Run(context.Background(), opts)
 			if failure.CodeOf(err) != tt.code {
