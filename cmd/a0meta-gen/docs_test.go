@@ -79,7 +79,11 @@ func TestDocs(t *testing.T) {
 	for _, path := range docPages(t) {
 		name, _ := filepath.Rel(repoRoot, path)
 		t.Run(name, func(t *testing.T) {
-			total += runPage(t, bash, bin, path, name)
+			ran, diffs := runPage(t, bash, bin, path, name, *update)
+			for _, d := range diffs {
+				t.Error(d)
+			}
+			total += ran
 		})
 	}
 	t.Logf("%d documented commands ran", total)
@@ -179,7 +183,13 @@ func parseBlock(bash, name string, fenceLine int, indent string, body []string) 
 }
 
 // complete asks bash whether cmd is a whole command or needs more lines.
+// A line ending in an unescaped backslash continues (bash alone would read
+// the backslash-newline before the end of input as nothing).
 func complete(bash, cmd string) bool {
+	trailing := len(cmd) - len(strings.TrimRight(cmd, "\\"))
+	if trailing%2 == 1 {
+		return false
+	}
 	c := exec.Command(bash, "-n")
 	c.Stdin = strings.NewReader(cmd + "\n")
 	c.Env = []string{"LC_ALL=C"}
@@ -445,7 +455,10 @@ func mask(s string) string {
 	return s
 }
 
-func runPage(t *testing.T, bash, bin, path, name string) int {
+// runPage runs the console blocks of one page and returns how many commands
+// ran and a readable diff for each output that differs from the page; with
+// rewrite, it writes the binary's outputs into the page instead.
+func runPage(t *testing.T, bash, bin, path, name string, rewrite bool) (int, []string) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -456,7 +469,7 @@ func runPage(t *testing.T, bash, bin, path, name string) int {
 		t.Fatal(err)
 	}
 	if len(blocks) == 0 {
-		return 0
+		return 0, nil
 	}
 	s := newSession(t, bash, bin)
 	defer s.stopJobs()
@@ -468,6 +481,7 @@ func runPage(t *testing.T, bash, bin, path, name string) int {
 		got string
 	}
 	var edits []edit
+	var diffs []string
 	ran := 0
 	for _, b := range blocks {
 		for _, st := range b.steps {
@@ -477,11 +491,11 @@ func runPage(t *testing.T, bash, bin, path, name string) int {
 			if mask(got) == mask(want) {
 				continue
 			}
-			if *update {
+			if rewrite {
 				edits = append(edits, edit{st, got})
 				continue
 			}
-			t.Errorf("%s:%d: the page does not match the binary for\n$ %s\n%s", name, st.line, st.cmd, lineDiff(want, got))
+			diffs = append(diffs, fmt.Sprintf("%s:%d: the page does not match the binary for\n$ %s\n%s", name, st.line, st.cmd, lineDiff(want, got)))
 		}
 	}
 	if len(edits) > 0 {
@@ -504,7 +518,7 @@ func runPage(t *testing.T, bash, bin, path, name string) int {
 		}
 		t.Logf("%s: rewrote the output of %d command(s)", name, len(edits))
 	}
-	return ran
+	return ran, diffs
 }
 
 // lineDiff shows how got differs from want, line by line ("-" the page,
@@ -542,13 +556,134 @@ func lineDiff(want, got string) string {
 			out.WriteString("  " + a[i] + "\n")
 			i++
 			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			out.WriteString("+ " + b[j] + "\n")
-			j++
-		default:
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
 			out.WriteString("- " + a[i] + "\n")
 			i++
+		default:
+			out.WriteString("+ " + b[j] + "\n")
+			j++
 		}
 	}
 	return out.String()
+}
+
+func TestParsePage(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := strings.Split("# Page\n\n```sh\nnot run\n```\n\n```console\n"+
+		"$ echo a \\\n    b\na b\n"+
+		"$ if true; then\n    echo yes\n  fi\nyes\n"+
+		"$ cat > f <<'EOF'\n$ not a command\nEOF\n"+
+		"$ a0meta x && \n  a0meta y\n[stderr] e\n[exit 2]\n"+
+		"```\n", "\n")
+	blocks, err := parsePage(bash, "p.md", page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blocks) != 1 {
+		t.Fatalf("%d blocks, want 1", len(blocks))
+	}
+	var got []string
+	for _, st := range blocks[0].steps {
+		got = append(got, fmt.Sprintf("%d %q %q %d-%d", st.line, st.cmd, st.want, st.from, st.to))
+	}
+	want := []string{
+		`8 "echo a \\\n    b" ["a b"] 9-10`,
+		`11 "if true; then\n    echo yes\n  fi" ["yes"] 13-14`,
+		`15 "cat > f <<'EOF'\n$ not a command\nEOF" [] 17-17`,
+		`18 "a0meta x && \n  a0meta y" ["[stderr] e" "[exit 2]"] 19-21`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	for _, bad := range []struct{ page, err string }{
+		{"```console-session\n$ x\n```\n", "unrecognised fence"},
+		{"```shell-session\n$ x\n```\n", "unrecognised fence"},
+		{"```console\nx\n```\n", `starts with a "$ " command`},
+		{"```console\n```\n", `starts with a "$ " command`},
+		{"```console\n$ echo 'open\n```\n", "never ends"},
+		{"```console\n$ x\n", "never closed"},
+	} {
+		_, err := parsePage(bash, "p.md", strings.Split(bad.page, "\n"))
+		if err == nil || !strings.Contains(err.Error(), bad.err) {
+			t.Errorf("parsePage(%q) = %v, want an error with %q", bad.page, err, bad.err)
+		}
+	}
+}
+
+func TestMask(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://127.0.0.1:46303/oauth/token":              "http://127.0.0.1:PORT/oauth/token",
+		"< Date: Fri, 27 Nov 2026 09:06:31 GMT":           "< Date: HTTP-DATE",
+		"< 200 OK (3ms)":                                  "< 200 OK (DURATION)",
+		"user_metadata-auth0_jane1-20261127T090035Z.json": "user_metadata-auth0_jane1-TIMESTAMP.json",
+		"2026-11-30T02:01:26.113Z":                        "TIME",
+		"example.eu.auth0.com:443 and (3 keys)":           "example.eu.auth0.com:443 and (3 keys)",
+	} {
+		if got := mask(in); got != want {
+			t.Errorf("mask(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The runner itself, on a page of plain shell commands and a stand-in
+// a0meta that only knows `sandbox reset`: outputs, stderr marks, exit
+// codes, exported variables and the directory carried over, background
+// jobs, a drifted output reported, then rewritten with -update.
+func TestDocsRunner(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	fake := "#!/bin/sh\n[ \"$1 $2\" = 'sandbox reset' ] && exit 0\necho \"a0meta $*\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "a0meta"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	page := "# T\n\n```console\n" +
+		"$ export GREETING=hello\n" +
+		"$ mkdir sub && cd sub\n" +
+		"$ echo \"$GREETING from ${PWD#$HOME/}\"; echo oops >&2; exit 3\n" +
+		"hello from sub\n[stderr] oops\n[exit 3]\n" +
+		"$ printf 'x\\ny' | a0meta user meta get\n" +
+		"a0meta user meta get\n" +
+		"$ echo $HOME $TMPDIR\n" +
+		"/home/you /tmp\n" +
+		"```\n\nText.\n\n```console\n" +
+		"$ sh -c 'echo serving on 127.0.0.1:4280; sleep 30' &\n" +
+		"serving on 127.0.0.1:9999\n" +
+		"$ kill -INT %1\n" +
+		"$ echo drifted\n" +
+		"the old output\n" +
+		"$ printf 'no newline'\n" +
+		"no newline\n[no newline at the end of stdout]\n" +
+		"```\n"
+	path := filepath.Join(t.TempDir(), "page.md")
+	if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ran, diffs := runPage(t, bash, bin, path, "page.md", false)
+	if ran != 9 {
+		t.Errorf("ran %d commands, want 9", ran)
+	}
+	if len(diffs) != 1 || !strings.Contains(diffs[0], "page.md:22:") ||
+		!strings.Contains(diffs[0], "- the old output\n+ drifted\n") {
+		t.Fatalf("diffs = %q, want one for line 22 (drifted)", diffs)
+	}
+	if _, diffs := runPage(t, bash, bin, path, "page.md", true); len(diffs) != 0 {
+		t.Fatalf("update mode reported %q", diffs)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Replace(page, "the old output\n", "drifted\n", 1); string(data) != want {
+		t.Errorf("rewritten page:\n%s\nwant:\n%s", data, want)
+	}
+	if _, diffs := runPage(t, bash, bin, path, "page.md", false); len(diffs) != 0 {
+		t.Errorf("after the rewrite: %q", diffs)
+	}
 }
