@@ -445,7 +445,7 @@ var masks = []struct {
 	{regexp.MustCompile(`[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT`), "HTTP-DATE"},
 	{regexp.MustCompile(`\b[0-9]{8}T[0-9]{6}Z\b`), "TIMESTAMP"},
 	{regexp.MustCompile(`\b[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})`), "TIME"},
-	{regexp.MustCompile(`\([0-9]+(\.[0-9]+)?(ns|µs|us|ms|s)\)`), "(DURATION)"},
+	{regexp.MustCompile(`\(<?[0-9]+(\.[0-9]+)?(ns|µs|us|ms|s)\)`), "(DURATION)"},
 }
 
 func mask(s string) string {
@@ -619,6 +619,7 @@ func TestMask(t *testing.T) {
 		"http://127.0.0.1:46303/oauth/token":              "http://127.0.0.1:PORT/oauth/token",
 		"< Date: Fri, 27 Nov 2026 09:06:31 GMT":           "< Date: HTTP-DATE",
 		"< 200 OK (3ms)":                                  "< 200 OK (DURATION)",
+		"< 200 OK (<1ms)":                                 "< 200 OK (DURATION)",
 		"user_metadata-auth0_jane1-20261127T090035Z.json": "user_metadata-auth0_jane1-TIMESTAMP.json",
 		"2026-11-30T02:01:26.113Z":                        "TIME",
 		"example.eu.auth0.com:443 and (3 keys)":           "example.eu.auth0.com:443 and (3 keys)",
