@@ -171,6 +171,9 @@ func parseBlock(bash, name string, fenceLine int, indent string, body []string) 
 			s.cmd += "\n" + lines[i]
 			i++
 		}
+		if jqRE.MatchString(s.cmd) {
+			return b, fmt.Errorf("%s:%d: the command runs jq, which a fresh machine with Go lacks: use a0meta's -o raw, grep or sed", name, s.line)
+		}
 		s.from = fenceLine + i
 		for i < len(lines) && !strings.HasPrefix(lines[i], "$ ") {
 			s.want = append(s.want, lines[i])
@@ -181,6 +184,10 @@ func parseBlock(bash, name string, fenceLine int, indent string, body []string) 
 	}
 	return b, nil
 }
+
+// jqRE finds jq run as a command (after a pipe, a list operator, "$(" or at
+// the start of a line).
+var jqRE = regexp.MustCompile(`(^|\n|[|;&(]|\$\()[ \t]*jq([ \t]|$)`)
 
 // complete asks bash whether cmd is a whole command or needs more lines.
 // A line ending in an unescaped backslash continues (bash alone would read
@@ -606,6 +613,8 @@ func TestParsePage(t *testing.T) {
 		{"```console\n```\n", `starts with a "$ " command`},
 		{"```console\n$ echo 'open\n```\n", "never ends"},
 		{"```console\n$ x\n", "never closed"},
+		{"```console\n$ a0meta user meta get u -o json | jq .\n```\n", "runs jq"},
+		{"```console\n$ v=$(jq -n 1)\n```\n", "runs jq"},
 	} {
 		_, err := parsePage(bash, "p.md", strings.Split(bad.page, "\n"))
 		if err == nil || !strings.Contains(err.Error(), bad.err) {
