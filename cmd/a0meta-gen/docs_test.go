@@ -20,7 +20,8 @@ package main
 // output is shown); jobs left running are interrupted when the page ends.
 // Before comparing, the private temporary directory is removed from paths
 // (so HOME reads /home/you and TMPDIR /tmp), and loopback ports, HTTP dates,
-// durations and timestamps are masked on both sides.
+// durations and timestamps are masked on both sides. Pages use bash, curl
+// and POSIX tools only (jq is refused: a fresh machine with Go lacks it).
 //
 // Rewrite the outputs in the pages from the binary with:
 //
