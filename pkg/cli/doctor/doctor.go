@@ -5,6 +5,7 @@ package doctor
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -18,19 +19,37 @@ import (
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
 	"github.com/a0meta/a0meta/pkg/config"
 	"github.com/a0meta/a0meta/pkg/failure"
+	"github.com/a0meta/a0meta/pkg/history"
+	"github.com/a0meta/a0meta/pkg/iostreams"
+	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/spf13/cobra"
 	"github.com/tidwall/gjson"
 )
 
-// Options are the flags of `doctor`.
+// Options are the dependencies and flags of `doctor`.
 type Options struct {
+	IO       *iostreams.IOStreams
+	Settings func() (*config.Settings, error)
+	// Token gets the access token as commands would (after API).
+	Token func(context.Context) (string, error)
+	API   func() (metaops.API, error)
+	// CacheDir is the token cache's directory.
+	CacheDir func() (string, error)
+	Log      func(*config.Settings) (*history.Log, error)
+	// NoHistory is --no-history.
+	NoHistory bool
+
 	Output string
 	now    func() time.Time
 }
 
 // NewCmdDoctor returns `a0meta doctor`; runF replaces the run in tests.
 func NewCmdDoctor(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{now: time.Now}
+	opts := &Options{
+		IO: f.IO, Settings: f.Settings, API: f.API, Log: f.HistoryLog, now: time.Now,
+		Token:    func(ctx context.Context) (string, error) { return f.Tokens().Token(ctx) },
+		CacheDir: func() (string, error) { return config.CacheDir(f.Env) },
+	}
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check the tenant, the token's scopes and the files' permissions",
@@ -60,7 +79,8 @@ too open, naming each missing scope; 4 when no token can be had.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return run(cmd, f, opts)
+			opts.NoHistory = f.Global.NoHistory
+			return Run(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "Output format: json")
@@ -154,15 +174,16 @@ type Report struct {
 	OK            bool              `json:"ok"`
 }
 
-func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
-	s, err := f.Settings()
+// Run checks and reports.
+func Run(ctx context.Context, opts *Options) error {
+	s, err := opts.Settings()
 	if err != nil {
 		return err
 	}
-	if _, err := f.API(); err != nil {
+	if _, err := opts.API(); err != nil {
 		return err
 	}
-	tok, err := f.Tokens().Token(cmd.Context())
+	tok, err := opts.Token(ctx)
 	if err != nil {
 		return err
 	}
@@ -183,7 +204,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
 	r.TokenSource = "client credentials"
 	if s.Token.Value != "" && !s.Sandbox {
 		r.TokenSource = s.Token.Source
-	} else if dir, err := config.CacheDir(f.Env); err == nil {
+	} else if dir, err := opts.CacheDir(); err == nil {
 		key := s.TokenCacheKey()
 		cacheFile = filepath.Join(dir, "tokens", key+".json")
 		if ct, err := (&config.TokenCache{Dir: dir}).Load(key); err == nil && ct != nil && ct.AccessToken == tok {
@@ -234,13 +255,13 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
 	if cacheFile != "" {
 		r.Files = append(r.Files, fileCheck("token cache", cacheFile))
 	}
-	log, err := f.HistoryLog(s)
+	log, err := opts.Log(s)
 	if err != nil {
 		return err
 	}
 	r.Files = append(r.Files, fileCheck("history", log.Path()))
 	switch {
-	case f.Global.NoHistory:
+	case opts.NoHistory:
 		r.History = "off for this run (--no-history)"
 	case s.History.Disabled:
 		r.History = "off (history.enabled: false in " + s.ConfigFile + ")"
@@ -259,10 +280,10 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, opts *Options) error {
 		if err := enc.Encode(r); err != nil {
 			return err
 		}
-		f.IO.Out.Write(b.Bytes())
+		opts.IO.Out.Write(b.Bytes())
 	} else {
-		s.Describe(f.IO.Out, true)
-		writeText(f.IO.Out, r, opts.now())
+		s.Describe(opts.IO.Out, true)
+		writeText(opts.IO.Out, r, opts.now())
 	}
 	return problems(r)
 }
