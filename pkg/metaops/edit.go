@@ -75,8 +75,10 @@ func (e *Edit) Plan(edited []byte) (*EditPlan, error) {
 }
 
 // CheckDocument checks, without any request, that doc can be the whole
-// new field: a JSON object without '.' or '$' in any key and without a
-// null root, and for client_metadata every one of Auth0's client rules.
+// new field: a JSON object (not null), each root key once, no '.' or '$'
+// in any key, no repeated key in any object, no null root, nesting no
+// deeper than metapath.MaxDepth, and for client_metadata every one of
+// Auth0's client rules.
 func CheckDocument(kind Kind, doc []byte) error {
 	if len(bytes.TrimSpace(doc)) == 0 {
 		return failure.Usagef("the edited document is empty; give a JSON object ({} removes every key)")
