@@ -10,6 +10,7 @@ import (
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
 	"github.com/a0meta/a0meta/pkg/metaedit"
 	"github.com/a0meta/a0meta/pkg/metaops"
+	"github.com/a0meta/a0meta/pkg/metapath"
 	"github.com/spf13/cobra"
 )
 
@@ -158,7 +159,7 @@ func describeOps(r *metaedit.Result) string {
 		if rep.Op.Kind == metaedit.Unset {
 			verb = "unset"
 		}
-		s := verb + " " + rep.Op.Path.String()
+		s := verb + " " + metapath.Printable(rep.Op.Path.String())
 		if rep.Note != "" {
 			s += " (" + rep.Note + ")"
 		}
