@@ -593,3 +593,36 @@ func TestClientRules(t *testing.T) {
 		t.Errorf("CheckClientPath(a.b) = %v", err)
 	}
 }
+
+// Messages built from paths and keys escape control characters, so a path
+// holding ESC cannot repaint the terminal.
+func TestMessagesEscapeControlCharacters(t *testing.T) {
+	esc := "k\x1b[31m"
+	cases := []struct {
+		doc string
+		ops []Op
+	}{
+		{`{"k\u001b[31m":"s"}`, []Op{{Kind: Set, Path: metapath.Path{esc, "x"}, Value: []byte("1")}}},
+		{`{"t":[1]}`, []Op{{Kind: Set, Path: metapath.Path{"t", esc}, Value: []byte("1")}}},
+		{`{"t":[1]}`, []Op{{Kind: Set, Path: metapath.Path{"t", "5"}, Value: []byte("1")}, {Kind: Set, Path: metapath.Path{esc}, Value: []byte("1")}}},
+		{`{}`, []Op{{Kind: Set, Path: metapath.Path{esc}, Value: []byte("null")}}},
+		{`{}`, []Op{{Kind: Set, Path: metapath.Path{esc, "a$"}, Value: []byte("1")}}},
+		{`{}`, []Op{{Kind: Set, Path: metapath.Path{esc}, Value: []byte(`{"` + "\\u001b" + `":1,"` + "\\u001b" + `":2}`)}}},
+		{`{"k\u001b[31m":[1]}`, []Op{UnsetOp(metapath.Path{esc, "-1"})}},
+	}
+	for _, c := range cases {
+		_, err := Apply([]byte(c.doc), c.ops)
+		if err == nil {
+			t.Fatalf("Apply(%s, %q) = nil error", c.doc, opsText(c.ops))
+		}
+		if strings.ContainsRune(err.Error(), '\x1b') {
+			t.Errorf("Apply(%s, %q) error carries ESC: %q", c.doc, opsText(c.ops), err.Error())
+		}
+	}
+	for _, doc := range []string{"{\"a\":1,\"a\x1b\":\x1b}", `{"k\u001b":1,"k\u001b":2}`, `{"k":{"\u001b":1,"\u001b":2}}`, `{"\u001b.":1}`} {
+		_, _, err := RootDiff([]byte(`{}`), []byte(doc))
+		if err == nil || strings.ContainsRune(err.Error(), '\x1b') {
+			t.Errorf("RootDiff(%q) error = %q", doc, err)
+		}
+	}
+}

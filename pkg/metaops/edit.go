@@ -101,7 +101,7 @@ type ConflictError struct {
 
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("%s of %s %s changed on the tenant while you edited it (root key(s) %s); nothing sent",
-		e.Target.Kind.Field(), e.Target.Kind.Noun(), e.Target.ID, quoteAll(e.Roots))
+		e.Target.Kind.Field(), e.Target.Kind.Noun(), metapath.Printable(e.Target.ID), quoteAll(e.Roots))
 }
 
 // ExitCode is 1: the edit is valid, the tenant moved on.
