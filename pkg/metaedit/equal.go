@@ -38,6 +38,9 @@ func Equal(a, b []byte) bool {
 // metapath.MaxDepth are compared by their compacted bytes, since equal
 // walks each level of a value again for every level above it.
 func equalBounded(a, b gjson.Result) bool {
+	if a.Raw == b.Raw {
+		return true
+	}
 	if metapath.Depth([]byte(a.Raw)) > metapath.MaxDepth || metapath.Depth([]byte(b.Raw)) > metapath.MaxDepth {
 		return bytes.Equal(render.Compact([]byte(a.Raw)), render.Compact([]byte(b.Raw)))
 	}
