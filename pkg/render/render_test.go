@@ -172,7 +172,7 @@ func sameNode(j gjson.Result, y *yaml.Node, at string) string {
 	case gjson.Number:
 		// Exponents gain a '.' and a sign for YAML 1.1 readers; the value
 		// is the same.
-		if y.Kind != yaml.ScalarNode || y.Value != j.Raw && (y.Value != yaml11Number(j.Raw) || !sameDecimal(j.Raw, y.Value)) {
+		if y.Kind != yaml.ScalarNode || y.Value != j.Raw && y.Value != yaml11Number(j.Raw) {
 			return at + ": number " + j.Raw + " read back as " + y.Value
 		}
 		if y.Tag != "!!int" && y.Tag != "!!float" {

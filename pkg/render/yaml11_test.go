@@ -89,3 +89,15 @@ func BenchmarkDeepOutput(b *testing.B) {
 		}
 	})
 }
+
+func TestYAML11Number(t *testing.T) {
+	for in, want := range map[string]string{
+		"1e3": "1.0e+3", "1E5": "1.0E+5", "-2E-5": "-2.0E-5", "1.5e7": "1.5e+7", "1e+2": "1.0e+2", "0.5E-1": "0.5E-1",
+		"7": "7", "-0": "-0", "1.0": "1.0", "12345678901234567890": "12345678901234567890", "1.5e-07": "1.5e-07",
+	} {
+		got := yaml11Number(in)
+		if got != want || !sameDecimal(in, got) {
+			t.Errorf("yaml11Number(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
