@@ -9,6 +9,9 @@
 //     key, except "-1", which creates a one-element array.
 //   - "-1" on an existing array appends (set only); an index past the end is
 //     an error for set and "not present" for unset and get.
+//   - Consecutive unsets find every path in the document as it was before
+//     them (jq's del): "unset tags.0 tags.1" removes two elements.
+//   - Values and paths nest at most metapath.MaxDepth levels.
 //   - Setting below a string, number, boolean or null is an error.
 //   - Bytes not changed by an operation are kept exactly.
 //   - "Changed" is decided by meaning (Equal), not bytes.
