@@ -239,6 +239,9 @@ func unsetAll(doc []byte, ops []Op) ([]byte, []OpReport, error) {
 		}
 		rep := OpReport{Op: op, Changed: found, Note: NoteNotPresent}
 		if found {
+			if v.Index <= 0 { // gjson's "offset unknown"; a value never starts the field
+				return nil, nil, failure.New(failure.General, "internal error: cannot place %s in the field", quotePath(op.Path))
+			}
 			rep.Note = NoteRemoved
 			targets = append(targets, target{op.Path, v.Index})
 		}
