@@ -80,7 +80,7 @@ func Validate(kind Kind, ops []metaedit.Op) error {
 			continue
 		}
 		if gjson.ParseBytes(op.Value).Type != gjson.String {
-			return failure.Usagef("client_metadata values must be strings: %s is given %s", op.Path, metaedit.TypeName(gjson.ParseBytes(op.Value)))
+			return failure.Usagef("client_metadata values must be strings: %s is given %s", metapath.Printable(op.Path.String()), metaedit.TypeName(gjson.ParseBytes(op.Value)))
 		}
 		// Key characters and the lengths need no read: check them now, so
 		// nothing at all is sent; the key count is checked after the read.
@@ -232,7 +232,7 @@ func Get(ctx context.Context, api API, kind Kind, input string, paths []metapath
 		res.Values = append(res.Values, v)
 	}
 	if len(res.Missing) > 0 {
-		return res, failure.NotFoundf("not in %s of %s: %s", kind.Field(), t.ID, strings.Join(res.Missing, ", "))
+		return res, failure.NotFoundf("not in %s of %s: %s", kind.Field(), metapath.Printable(t.ID), metapath.Printable(strings.Join(res.Missing, ", ")))
 	}
 	return res, nil
 }

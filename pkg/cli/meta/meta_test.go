@@ -294,7 +294,6 @@ func TestUsageErrors(t *testing.T) {
 		{"get", meta.User, []string{"auth0|jane1", "a..b"}, "", "a..b"},
 		{"get", meta.User, []string{"auth0|jane1", "ok", "$"}, "", "$"},
 		{"unset", meta.User, []string{"auth0|jane1"}, "", "missing PATH"},
-		{"unset", meta.User, []string{"auth0|jane1", "tags.-1"}, "", "-1"},
 		{"unset", meta.User, []string{"auth0|jane1", "a."}, "", "a."},
 		// Output formats.
 		{"get", meta.User, []string{"auth0|jane1", "-o", "xml"}, "", "xml"},

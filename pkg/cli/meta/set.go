@@ -190,11 +190,7 @@ func readFileAssignment(s fileSpec, stdin io.Reader, stdinUsed *bool) (metapath.
 	if s.kind == metapath.JSON {
 		flag = "--json-file"
 	}
-	pathText, file, ok := strings.Cut(s.spec, "=")
-	if !ok {
-		return metapath.Assignment{}, failure.Usagef("%s %q: want PATH=FILE", flag, s.spec)
-	}
-	p, err := metapath.Parse(pathText)
+	p, file, err := metapath.ParseFileSpec(s.kind, s.spec)
 	if err != nil {
 		return metapath.Assignment{}, err
 	}
@@ -209,7 +205,7 @@ func readFileAssignment(s fileSpec, stdin io.Reader, stdinUsed *bool) (metapath.
 		data, err = os.ReadFile(file)
 	}
 	if err != nil {
-		return metapath.Assignment{}, failure.Wrap(failure.Usage, err, "%s %s", flag, s.spec)
+		return metapath.Assignment{}, failure.Usagef("%s %s: %s%s", flag, metapath.Printable(s.spec), metapath.Printable(err.Error()), metapath.FileReadHint(s.kind, p, file))
 	}
 	if s.kind == metapath.String {
 		data = metapath.TrimOneNewline(data)
@@ -218,7 +214,7 @@ func readFileAssignment(s fileSpec, stdin io.Reader, stdinUsed *bool) (metapath.
 	}
 	a, err := metapath.NewAssignment(p, s.kind, data)
 	if err != nil {
-		return metapath.Assignment{}, failure.Wrap(failure.Usage, err, "%s %s", flag, s.spec)
+		return metapath.Assignment{}, failure.Wrap(failure.Usage, err, "%s %s", flag, metapath.Printable(s.spec))
 	}
 	return a, nil
 }

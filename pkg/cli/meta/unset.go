@@ -65,12 +65,11 @@ that is not there changes nothing, sends nothing and exits 0.
 				return failure.Usagef("%s: missing PATH\nUsage: %s", cmd.CommandPath(), cmd.UseLine())
 			}
 			for _, a := range args[1:] {
+				// "-1" is an ordinary key on an object; on an array the
+				// engine refuses it once the field is read.
 				p, err := metapath.Parse(a)
 				if err != nil {
 					return err
-				}
-				if last := p[len(p)-1]; last == "-1" {
-					return failure.Usagef("invalid path %q: -1 means append and only set takes it", a)
 				}
 				opts.Paths = append(opts.Paths, p)
 			}
