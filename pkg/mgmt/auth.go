@@ -77,7 +77,7 @@ type ClientCredentials struct {
 	// HTTPClient sends the token request; New sets it to the Client's own
 	// stack (retries, trace, proxy, no redirects, shared connections).
 	HTTPClient *http.Client
-	Now          func() time.Time
+	Now        func() time.Time
 	// Warn, when set, hears about cache failures; they are not fatal.
 	Warn func(msg string)
 

@@ -93,7 +93,7 @@ func TestRequests(t *testing.T) {
 				return string(v), err
 			},
 			method: "PATCH", requestURI: "/api/v2/users/samlp%7Cacme%7Cjdoe@acme.example%2Fops",
-			path: "/api/v2/users/samlp%7Cacme%7Cjdoe@acme.example%2Fops",
+			path:   "/api/v2/users/samlp%7Cacme%7Cjdoe@acme.example%2Fops",
 			body:   bigBody,
 			answer: `{"user_id":"samlp|acme|jdoe@acme.example/ops", "user_metadata":{}}`,
 			want:   `{"user_id":"samlp|acme|jdoe@acme.example/ops", "user_metadata":{}}`,
