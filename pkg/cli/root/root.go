@@ -62,6 +62,7 @@ Try it without an Auth0 account on the built-in sandbox tenant:
 	pf.StringVar(&g.Debug, "debug", "", "Trace HTTP requests on stderr, secrets redacted; --debug=redact-values hides bodies too")
 	pf.Lookup("debug").NoOptDefVal = "on"
 	pf.DurationVar(&g.Timeout, "timeout", 30*time.Second, "Time limit for each attempt of a request")
+	pf.DurationVar(&g.Deadline, "deadline", cmdutil.DefaultDeadline, "Time limit for all of a command's requests together, retries included")
 
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return failure.Usagef("%s\nRun '%s --help' for usage.", err, c.CommandPath())
@@ -69,6 +70,9 @@ Try it without an Auth0 account on the built-in sandbox tenant:
 	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
 		if g.Timeout <= 0 {
 			return failure.Usagef("invalid --timeout %s: it must be positive", g.Timeout)
+		}
+		if g.Deadline <= 0 {
+			return failure.Usagef("invalid --deadline %s: it must be positive", g.Deadline)
 		}
 		return cmdutil.OneOf("debug", g.Debug, "", "on", "redact-values")
 	}
