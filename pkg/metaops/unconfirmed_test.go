@@ -59,5 +59,9 @@ type failingAPI struct {
 	err error
 }
 
-func (f *failingAPI) PatchUser(context.Context, string, []byte) (json.RawMessage, error)   { return nil, f.err }
-func (f *failingAPI) PatchClient(context.Context, string, []byte) (json.RawMessage, error) { return nil, f.err }
+func (f *failingAPI) PatchUser(context.Context, string, []byte) (json.RawMessage, error) {
+	return nil, f.err
+}
+func (f *failingAPI) PatchClient(context.Context, string, []byte) (json.RawMessage, error) {
+	return nil, f.err
+}

@@ -259,7 +259,10 @@ func (c *Client) send(ctx context.Context, method, escapedPath string, q query, 
 	// A write that reached the server and got no answer may have been
 	// applied.
 	uncertain := func(err error) error {
-		if method == http.MethodGet || !sent.Load() {
+		var redirect *RedirectError
+		if method == http.MethodGet || !sent.Load() || errors.As(err, &redirect) {
+			// Nothing sent, or a definite answer: the tenant does not
+			// redirect, so whatever redirected did not apply the change.
 			return err
 		}
 		return &UncertainError{Method: method, Path: escapedPath, Err: err}
