@@ -58,6 +58,7 @@ func TestScripts(t *testing.T) {
 			"jsonpath":  cmdJSONPath,
 			"status":    cmdStatus,
 			"badtenant": cmdBadTenant,
+			"mkfile":    cmdMkfile,
 		},
 	})
 }
