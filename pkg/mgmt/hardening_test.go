@@ -494,3 +494,36 @@ func TestOneConnectionForTokenAndAPI(t *testing.T) {
 		t.Errorf("%d connections opened, want 1", n)
 	}
 }
+
+func TestScrubText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{"access_token":"abc.def-123","x":1} trailing`, `{"access_token":"[REDACTED]","x":1} trailing`},
+		{`{"client_secret" : "s\"q"}`, `{"client_secret" : "[REDACTED]"}`},
+		{"access_token=tok123456&expires_in=60", "access_token=[REDACTED]&expires_in=60"},
+		{"body: id_token=abc;", "body: id_token=[REDACTED];"},
+		{"Authorization: Bearer eyJabc.def.ghi", "Authorization: Bearer [REDACTED]"},
+		{"a basic information page", "a basic information page"},
+		{"known KNOWN-secret-value in text", "known [REDACTED] in text"},
+		{`{"user_metadata":{"hobby":"surfing"}}`, `{"user_metadata":{"hobby":"surfing"}}`},
+		// A value found by its name is scrubbed wherever else it appears.
+		{`{"access_token":"leaked-0123456"} and again leaked-0123456`, `{"access_token":"[REDACTED]"} and again [REDACTED]`},
+	}
+	for _, tt := range tests {
+		if got, _ := scrubText(tt.in, []string{"KNOWN-secret-value"}); got != tt.want {
+			t.Errorf("scrubText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRedirectOnPatchIsNotUncertain(t *testing.T) {
+	rec := newRecorder(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://elsewhere.example/x", http.StatusPermanentRedirect)
+	})
+	c, _ := newClient(t, rec.srv, nil)
+	_, err := c.PatchUser(context.Background(), "auth0|x", []byte(`{"user_metadata":{}}`))
+	var unc *UncertainError
+	var re *RedirectError
+	if !errors.As(err, &re) || errors.As(err, &unc) || re.LocationHost != "elsewhere.example" {
+		t.Errorf("err %v: a redirect is a definite answer naming its host", err)
+	}
+}

@@ -48,8 +48,8 @@ var (
 	looseJSONSecret = regexp.MustCompile(`(?i)("(?:[a-z0-9_]*_token|token|[a-z0-9_]*secret[a-z0-9_]*|[a-z0-9_]*password[a-z0-9_]*|assertion|client_assertion|api_?key)"\s*:\s*)"((?:[^"\\]|\\.)*)"`)
 	// access_token=v in a form-encoded or text body.
 	looseFormSecret = regexp.MustCompile(`(?i)((?:^|[?&\s;,])(?:[a-z0-9_]*_token|token|[a-z0-9_]*secret[a-z0-9_]*|[a-z0-9_]*password[a-z0-9_]*|assertion|client_assertion|api_?key)=)([^&\s;,"]+)`)
-	// Authorization: Bearer v
-	looseBearer = regexp.MustCompile(`(?i)(\b(?:bearer|basic)\s+)([A-Za-z0-9\-._~+/]{8,}=*)`)
+	// Authorization: Bearer v (capitalised as sent, so prose is left alone)
+	looseBearer = regexp.MustCompile(`(\bBearer\s+)([A-Za-z0-9\-._~+/]{8,}=*)`)
 )
 
 // scrubText hides credentials in text that is not (or not wholly) JSON:
@@ -126,5 +126,15 @@ func (c *Client) scrubErr(err error) error {
 // credential-looking values: for messages built outside this package.
 func (c *Client) Redact(s string) string {
 	out, _ := scrubText(s, c.secrets.list())
+	return out
+}
+
+// RedactValues scrubs s of the given credentials (those of 8 characters or
+// more: shorter ones would scrub innocent text) and of credential-looking
+// values.
+func RedactValues(s string, credentials ...string) string {
+	var known secretSet
+	known.add(credentials...)
+	out, _ := scrubText(s, known.list())
 	return out
 }

@@ -166,6 +166,19 @@ func (f *Factory) Client() (*mgmt.Client, error) {
 	return c, nil
 }
 
+// Redact scrubs a message as --debug traces are scrubbed: the client
+// secret and token in effect, every credential the client has seen, and
+// values of credential-named fields. Every error line goes through it.
+func (f *Factory) Redact(msg string) string {
+	if f.client != nil {
+		msg = f.client.Redact(msg)
+	}
+	if s := f.settings; s != nil {
+		msg = mgmt.RedactValues(msg, s.ClientSecret.Value, s.Token.Value)
+	}
+	return msg
+}
+
 // Close releases what API started (the in-process sandbox saves its state).
 func (f *Factory) Close() error {
 	var first error

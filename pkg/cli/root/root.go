@@ -112,7 +112,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams, env config
 	}
 	err = classify(err)
 	code := failure.CodeOf(err)
-	printError(io, executed, err, code)
+	printError(io, executed, err, code, f.Redact)
 	return int(code)
 }
 
@@ -133,12 +133,13 @@ func classify(err error) error {
 	return err
 }
 
-func printError(io *iostreams.IOStreams, cmd *cobra.Command, err error, code failure.Code) {
+func printError(io *iostreams.IOStreams, cmd *cobra.Command, err error, code failure.Code, redact func(string) string) {
 	msg := err.Error()
 	var fe *failure.Error
 	if errors.As(err, &fe) && fe.Msg == "usage" && fe.Err != nil {
 		msg = fe.Err.Error()
 	}
+	msg = redact(msg)
 	if cmd != nil {
 		if o := cmd.Flags().Lookup("output"); o != nil && o.Changed && o.Value.String() == "json" {
 			e := jsonError{ExitCode: int(code), Message: msg}
