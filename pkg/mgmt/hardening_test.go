@@ -527,3 +527,52 @@ func TestRedirectOnPatchIsNotUncertain(t *testing.T) {
 		t.Errorf("err %v: a redirect is a definite answer naming its host", err)
 	}
 }
+
+// TestConnectionsKeptForConcurrentWorkers: N workers in two rounds reuse
+// their N connections rather than opening new ones for the second.
+func TestConnectionsKeptForConcurrentWorkers(t *testing.T) {
+	const workers = 16
+	var conns atomic.Int32
+	var mu sync.Mutex
+	arrived := 0
+	all := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		arrived++
+		if arrived%workers == 0 {
+			close(all)
+			all = make(chan struct{})
+			mu.Unlock()
+		} else {
+			ch := all
+			mu.Unlock()
+			<-ch // hold every connection busy until all workers are in
+		}
+		writeJSON(w, 200, `{"user_metadata":{}}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := New(Options{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				if _, err := c.GetUserField(context.Background(), "auth0|x", "user_metadata"); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := conns.Load(); n != workers {
+		t.Errorf("%d connections for %d workers in two rounds, want %d", n, workers, workers)
+	}
+}

@@ -11,6 +11,7 @@ package mgmt
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,6 +51,10 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock used for rate-limit headers; nil means time.Now.
 	Now func() time.Time
+	// MaxIdleConnsPerHost keeps that many connections to the tenant open
+	// between requests: one per concurrent worker. 0 means 64. It applies
+	// when Transport is nil.
+	MaxIdleConnsPerHost int
 }
 
 // DefaultTimeout bounds each attempt when Options.Timeout is zero.
@@ -66,9 +71,9 @@ type Client struct {
 	secrets *secretSet
 }
 
-// maxIdleConnsPerHost keeps a connection per concurrent worker of a bulk
-// run alive between requests (net/http's default keeps 2).
-const maxIdleConnsPerHost = 64
+// defaultMaxIdleConnsPerHost keeps a connection per concurrent worker of a
+// bulk run alive between requests (net/http's default keeps 2).
+const defaultMaxIdleConnsPerHost = 64
 
 // New builds a Client from opts. When opts.Tokens is a *ClientCredentials
 // without an HTTPClient, its token requests go through this client's
@@ -95,7 +100,8 @@ func New(opts Options) (*Client, error) {
 	if next == nil {
 		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
 			t := dt.Clone()
-			t.MaxIdleConnsPerHost = maxIdleConnsPerHost
+			t.MaxIdleConnsPerHost = cmp.Or(opts.MaxIdleConnsPerHost, defaultMaxIdleConnsPerHost)
+			t.MaxIdleConns = max(t.MaxIdleConns, t.MaxIdleConnsPerHost)
 			next = t
 		} else {
 			next = http.DefaultTransport

@@ -106,8 +106,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if last || !retryableError(err) {
 				return nil, final
 			}
+			// A deadline that ends during the wait cuts it short and is
+			// what the error names.
 			wait := t.backoff(attempt)
-			if waited+wait > p.MaxTotalWait || pastDeadline(ctx, wait) {
+			if waited+wait > p.MaxTotalWait {
 				return nil, final
 			}
 			t.note("%s %s: %v; retrying in %s (attempt %d of %d)", req.Method, req.URL.Host, err, wait.Round(time.Millisecond), attempt+1, p.MaxAttempts)
@@ -135,8 +137,8 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // pastDeadline reports whether ctx's deadline comes before a wait of d
-// ends: the last answer is then final, rather than a sleep that the
-// deadline cuts short.
+// ends: the last answer (a 429 or 5xx) is then final, and says more than
+// a sleep that the deadline cuts short.
 func pastDeadline(ctx context.Context, d time.Duration) bool {
 	dl, ok := ctx.Deadline()
 	return ok && time.Until(dl) < d
