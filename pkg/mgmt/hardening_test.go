@@ -576,3 +576,29 @@ func TestConnectionsKeptForConcurrentWorkers(t *testing.T) {
 		t.Errorf("%d connections for %d workers in two rounds, want %d", n, workers, workers)
 	}
 }
+
+// FuzzScrubText: a known credential never survives scrubbing, and a value
+// that looks like a credential by its name is hidden too.
+func FuzzScrubText(f *testing.F) {
+	f.Add(`{"error_description":"bad client_secret SECRET0123"}`, "SECRET0123")
+	f.Add("access_token=abc&x=1", "Zz9Zz9Zz9")
+	f.Add(`{"access_token":"tok"}}junk Bearer SECRET0123`, "SECRET0123")
+	f.Fuzz(func(t *testing.T, s, secret string) {
+		for _, r := range secret {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+				return
+			}
+		}
+		if len(secret) < 8 {
+			return
+		}
+		out, _ := scrubText(s, []string{secret})
+		if strings.Contains(out, secret) {
+			t.Errorf("scrubText(%q) = %q still holds %q", s, out, secret)
+		}
+		again, _ := scrubText(out, []string{secret})
+		if again != out {
+			t.Errorf("scrubbing twice changes %q into %q", out, again)
+		}
+	})
+}
