@@ -468,14 +468,8 @@ func TestLockerSharesOneTokenRequest(t *testing.T) {
 // TestOneConnectionForTokenAndAPI: the token request and the API call share
 // one transport, so a cold run opens one connection.
 func TestOneConnectionForTokenAndAPI(t *testing.T) {
-	var conns atomic.Int32
 	tn := &tenant{tokenAnswers: []func(http.ResponseWriter){tokenOK(newToken)}, apiAnswers: []func(http.ResponseWriter, string){acceptOnly(newToken)}}
 	rec := tn.start(t)
-	rec.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
 	cc := &ClientCredentials{TokenURL: rec.srv.URL + "/oauth/token", ClientID: "id", ClientSecret: testSecret, CacheKey: "k"}
 	c, err := New(Options{BaseURL: rec.srv.URL, Tokens: cc})
 	if err != nil {
@@ -490,7 +484,7 @@ func TestOneConnectionForTokenAndAPI(t *testing.T) {
 	if tok, api := tn.counts(); tok != 1 || api != 2 {
 		t.Fatalf("%d token requests, %d API calls", tok, api)
 	}
-	if n := conns.Load(); n != 1 {
+	if n := rec.conns.Load(); n != 1 {
 		t.Errorf("%d connections opened, want 1", n)
 	}
 }
