@@ -3,10 +3,19 @@
 // pass through untouched, and layers retries, tokens and a debug trace as
 // http.RoundTrippers:
 //
-//	auth (API requests only) -> headers -> retry -> trace -> base transport
+//	auth (API requests only) -> headers -> no redirects -> retry -> trace -> base transport
 //
 // HTTPClient() is the same stack without the auth layer; the token request
-// goes through it so it too is retried, traced and proxied.
+// goes through it, on the same connections, so it too is retried, traced
+// and never redirected.
+//
+// What the client does not trust: a 3xx is a *RedirectError and is never
+// followed; a 2xx answer must be the target's JSON object (else an
+// *UnexpectedAnswerError); a write sent whose outcome is unknown is an
+// *UncertainError. Request bodies over MaxRequestBody and answers over
+// MaxAnswer are refused (*TooLargeError). WithDeadline bounds everything
+// done for one command or one target. Every error is scrubbed of the
+// client secret and the tokens, as the trace is.
 package mgmt
 
 import (
