@@ -317,7 +317,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, scopes []stri
 		}
 	}
 	u["updated_at"] = s.nowString()
-	s.st.users[id] = u
+	s.st.put(u)
 	s.gen++
 	s.writeUser(w, http.StatusOK, u, nil)
 }
@@ -418,8 +418,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, _ []string, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	dup := s.st.users[uid] != nil
-	for _, o := range s.st.users {
-		if o.str("email") == email && strings.Contains(o["identities"], `"connection":`+quote(conn)) {
+	for _, o := range s.st.usersByEmail(email) {
+		if strings.Contains(o["identities"], `"connection":`+quote(conn)) {
 			dup = true
 		}
 	}
@@ -427,15 +427,14 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, _ []string, 
 		writeError(w, http.StatusConflict, "Conflict", "The user already exists.", "auth0_idp_error")
 		return
 	}
-	s.st.users[uid] = u
+	s.st.put(u)
 	s.gen++
 	s.writeUser(w, http.StatusCreated, u, nil)
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, _ *http.Request, _ []string, id string, _ []byte) {
 	s.mu.Lock()
-	if _, ok := s.st.users[id]; ok {
-		delete(s.st.users, id)
+	if s.st.remove(id) {
 		s.gen++
 	}
 	s.mu.Unlock()
@@ -457,7 +456,7 @@ func (s *Server) usersByEmail(w http.ResponseWriter, r *http.Request, _ []string
 		return
 	}
 	s.mu.Lock()
-	hits := s.st.findUsers(func(u object) bool { return u.str("email") == email }) // case-sensitive, like Auth0
+	hits := s.st.usersByEmail(email) // case-sensitive, like Auth0
 	s.mu.Unlock()
 	var b strings.Builder
 	b.WriteByte('[')
@@ -501,8 +500,13 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ []string, _
 		queryError(w, err.Error(), "q")
 		return
 	}
+	srt, ok := parseSort(q.Get("sort"))
+	if !ok {
+		queryError(w, "String does not match pattern ^(([a-zA-Z0-9_\\.]+))\\:(1|-1)$: "+q.Get("sort"), "sort")
+		return
+	}
 	s.mu.Lock()
-	hits := s.st.findUsers(match.match)
+	hits := s.st.search(match, srt)
 	s.mu.Unlock()
 	start := min(page*perPage, len(hits))
 	pageHits := hits[start:min(start+perPage, len(hits))]

@@ -21,10 +21,15 @@
 //   - client_metadata {} in a PATCH changes nothing (users' {} empties);
 //   - DELETE of a missing client is 204, as recorded for users;
 //   - search supports field:value, field:"value", dotted metadata paths,
-//     _exists_:path, * and ? wildcards, *:*, AND/OR/NOT and parentheses;
-//     email, name, nickname, given_name, family_name and username match
-//     without regard to case, everything else exactly; results are sorted by
-//     user_id;
+//     _exists_:path, * and ? wildcards, *:*, AND/OR/NOT and parentheses,
+//     and ranges field:[a TO b] / {a TO b} / mixed, with * for an open end;
+//     range ends that are dates (midnight UTC) or ISO 8601 timestamps
+//     compare as instants; email, name, nickname, given_name, family_name
+//     and username match without regard to case, everything else exactly;
+//     results are sorted by user_id unless sort=field:1|-1 says otherwise
+//     (ties by user_id; metadata fields cannot be sorted on, as on Auth0);
+//   - users-by-email is served from an index, and a created_at range in a
+//     query narrows the scan to that stretch of the tenant;
 //   - the demo application may request any subset of its scopes with the
 //     token request's "scope" parameter (to try insufficient_scope).
 //
@@ -44,6 +49,8 @@
 //     DemoClientSecret), no client_metadata
 //   - dupA1, dupB2    both named "Shared Name" (an ambiguous name),
 //     client_metadata {"team":"web"} and {"team":"mobile"}
+//
+// Synthetic users for work at scale: see SeedSpec.
 //
 // Accepted token audiences: https://{Host header}/api/v2/ and
 // Options.Audiences (the CLI passes VirtualAudience).

@@ -177,6 +177,19 @@ func parseObject(raw []byte) (object, bool) {
 	return o, true
 }
 
+// objectOf takes the members of an already compact object value.
+func objectOf(v gjson.Result) (object, bool) {
+	if !v.IsObject() {
+		return nil, false
+	}
+	o := object{}
+	v.ForEach(func(k, val gjson.Result) bool {
+		o[k.String()] = val.Raw
+		return true
+	})
+	return o, true
+}
+
 func (o object) str(key string) string {
 	v, ok := o[key]
 	if !ok {

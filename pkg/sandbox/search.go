@@ -9,9 +9,13 @@ import (
 
 // A small subset of the Lucene syntax of Auth0's user search (v3):
 // field:value, field:"quoted value", dotted metadata paths, _exists_:path,
-// * and ? wildcards in unquoted values, *:*, AND/OR/NOT (&&, ||, !), and
-// parentheses. Terms side by side are OR-ed, as in Lucene. Matching is exact,
-// except that the profile's text fields (email, name, ...) ignore case.
+// * and ? wildcards in unquoted values, *:*, AND/OR/NOT (&&, ||, !),
+// parentheses, and ranges field:[a TO b] with [ ] inclusive, { } exclusive
+// (mixed too) and * for an open end. Terms side by side are OR-ed, as in
+// Lucene. Matching is exact, except that the profile's text fields (email,
+// name, ...) ignore case. Range ends that are dates (2024-01-02, midnight
+// UTC) or ISO 8601 timestamps compare as instants with date values,
+// numbers numerically with numbers, anything else as text.
 
 type matcher interface{ match(u object) bool }
 
@@ -326,6 +330,12 @@ func (p *qparser) term() (matcher, error) {
 		return termQ{value: v, wild: wild}, nil
 	}
 	p.pos++ // ':'
+	if p.pos < len(p.s) && (p.s[p.pos] == '[' || p.s[p.pos] == '{') {
+		if fwild || field == "_exists_" {
+			return nil, errors.New("Invalid query: a range needs a field name")
+		}
+		return p.rangeTerm(field)
+	}
 	if p.pos < len(p.s) && p.s[p.pos] == '"' {
 		v, err := p.quoted()
 		if err != nil {

@@ -55,6 +55,9 @@ type Options struct {
 	Now func() time.Time
 	// TokenLifetime of issued access tokens (default 24h).
 	TokenLifetime time.Duration
+	// Synthetic users added when the tenant is seeded (a memory-only
+	// tenant with Seed, or a new DataFile).
+	Synthetic SeedSpec
 	// MaxRequests bounds the request log kept for Requests (0: keep all).
 	// A long-running `sandbox serve` should set it.
 	MaxRequests int
@@ -115,6 +118,9 @@ func Open(opts Options) (*Server, error) {
 	s.refilled = opts.Now()
 	if opts.DataFile == "" {
 		s.st = seedState(newKey(), opts.Seed)
+		if opts.Seed {
+			addSynthetic(s.st, opts.Synthetic)
+		}
 		return s, nil
 	}
 	data, err := os.ReadFile(opts.DataFile)
@@ -128,6 +134,7 @@ func Open(opts Options) (*Server, error) {
 		return s, nil
 	case errors.Is(err, fs.ErrNotExist):
 		s.st = seedState(newKey(), true)
+		addSynthetic(s.st, opts.Synthetic)
 		s.gen = 1
 		if err := s.Save(); err != nil {
 			return nil, fmt.Errorf("sandbox state: %w", err)
@@ -238,7 +245,7 @@ func (s *Server) PutUser(raw json.RawMessage) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.users[u.str("user_id")] = u
+	s.st.put(u)
 	s.gen++
 	return nil
 }

@@ -3,6 +3,7 @@
 package sandboxcmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -35,7 +36,7 @@ jane.doe@example.com) and myclient (myclientid123).`,
   a0meta sandbox reset
   a0meta sandbox serve --addr 127.0.0.1:0`,
 	}
-	cmd.AddCommand(NewCmdServe(f, nil), newCmdReset(f))
+	cmd.AddCommand(NewCmdServe(f, nil), newCmdReset(f), newCmdSeed(f))
 	return cmdutil.Group(cmd)
 }
 
@@ -117,9 +118,15 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// lockData takes the state file's lock (waiting for now; B makes it
+// interruptible).
+func lockData(ctx context.Context, f *cmdutil.Factory, file string) (func() error, error) {
+	return sandbox.Lock(file)
+}
+
 func serve(cmd *cobra.Command, f *cmdutil.Factory, opts *ServeOptions) error {
 	if opts.Data != "" {
-		unlock, err := sandbox.Lock(opts.Data)
+		unlock, err := lockData(cmd.Context(), f, opts.Data)
 		if err != nil {
 			return err
 		}
@@ -183,29 +190,92 @@ func newCmdReset(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "reset",
 		Short: "Restore the built-in sandbox profile's tenant to its seed state",
+		Long: `Restore the built-in sandbox profile's tenant to its seed state. It works
+whatever the state file holds, even when it no longer parses.`,
 		Example: `  a0meta sandbox reset
   a0meta --profile sandbox user meta get jane.doe@example.com`,
 		Args: cmdutil.ExactArgs(0, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, err := config.DataDir(f.Env)
+			file, err := builtinFile(f)
 			if err != nil {
 				return err
 			}
-			file := filepath.Join(dir, "sandbox.json")
-			unlock, err := sandbox.Lock(file)
-			if err != nil {
-				return err
-			}
-			defer unlock()
-			srv, err := sandbox.Open(sandbox.Options{DataFile: file, Seed: true})
-			if err != nil {
-				return err
-			}
-			if err := srv.Reset(); err != nil {
+			if err := reseed(cmd, f, file, sandbox.SeedSpec{}); err != nil {
 				return err
 			}
 			fmt.Fprintf(f.IO.ErrOut, "Sandbox tenant reset to its seed state (%s)\n", file)
 			return nil
 		},
 	}
+}
+
+// builtinFile is the state file of the built-in sandbox profile.
+func builtinFile(f *cmdutil.Factory) (string, error) {
+	dir, err := config.DataDir(f.Env)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "sandbox.json"), nil
+}
+
+// reseed replaces file with the seed tenant and spec's synthetic users,
+// under the file's lock.
+func reseed(cmd *cobra.Command, f *cmdutil.Factory, file string, spec sandbox.SeedSpec) error {
+	unlock, err := lockData(cmd.Context(), f, file)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return sandbox.Reseed(file, spec)
+}
+
+// SeedOptions are the flags of `sandbox seed`.
+type SeedOptions struct {
+	Users       int
+	SameInstant int
+	Data        string
+}
+
+func newCmdSeed(f *cmdutil.Factory) *cobra.Command {
+	opts := &SeedOptions{}
+	cmd := &cobra.Command{
+		Use:   "seed --users N",
+		Short: "Fill a sandbox tenant with synthetic users for work at scale",
+		Long: `Replace a sandbox tenant with the seed tenant plus N synthetic users, the same
+users every time: auth0|userNNNNN with email userNNNNN@example.com, each with
+its own created_at, app_metadata.plan free, trial or pro (i mod 3), a legacy
+flag on every tenth, and user_metadata lang and newsletter (absent on every
+seventh). --same-instant M adds M users auth0|batchNNNNN all created at
+2021-01-01T00:05:00.000Z, to rehearse queries whose results share one
+created_at.
+
+Without --data it seeds the built-in sandbox profile's tenant.`,
+		Example: `  a0meta sandbox seed --users 10000
+  a0meta --profile sandbox user meta get user00042@example.com
+
+  a0meta sandbox seed --users 100000 --same-instant 1500 --data ./big.json
+  a0meta sandbox serve --data ./big.json`,
+		Args: cmdutil.ExactArgs(0, ""),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Users < 0 || opts.SameInstant < 0 || opts.Users > 10_000_000 || opts.SameInstant > 10_000_000 {
+				return failure.Usagef("--users and --same-instant take a number from 0 to 10000000")
+			}
+			file := opts.Data
+			if file == "" {
+				var err error
+				if file, err = builtinFile(f); err != nil {
+					return err
+				}
+			}
+			if err := reseed(cmd, f, file, sandbox.SeedSpec{Users: opts.Users, SameInstant: opts.SameInstant}); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IO.ErrOut, "Sandbox tenant seeded with %d synthetic users (%s)\n", opts.Users+opts.SameInstant, file)
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&opts.Users, "users", 0, "Number of synthetic users, each created at its own instant")
+	cmd.Flags().IntVar(&opts.SameInstant, "same-instant", 0, "Number of further synthetic users all created at the same instant")
+	cmd.Flags().StringVar(&opts.Data, "data", "", "State file to seed (default: the built-in sandbox profile's)")
+	return cmd
 }

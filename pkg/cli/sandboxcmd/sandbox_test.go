@@ -116,3 +116,50 @@ func TestServeRateLimitFlag(t *testing.T) {
 		}
 	}
 }
+
+func testEnv(dir string) func(string) string {
+	return func(k string) string {
+		if k == "XDG_CONFIG_HOME" || k == "XDG_CACHE_HOME" || k == "XDG_DATA_HOME" || k == "HOME" {
+			return dir
+		}
+		return ""
+	}
+}
+
+func TestSeed(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "big.json")
+	ios, _, _, errOut := iostreams.Test()
+	code := root.Run(context.Background(), []string{"sandbox", "seed", "--users", "120", "--same-instant", "30", "--data", data}, ios, testEnv(dir))
+	if code != 0 || !strings.Contains(errOut.String(), "seeded with 150 synthetic users") {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+	srv, err := sandbox.Open(sandbox.Options{DataFile: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"auth0|jane1", "auth0|user00120", "auth0|batch00030"} {
+		if _, ok := srv.User(id); !ok {
+			t.Errorf("%s missing", id)
+		}
+	}
+	if _, ok := srv.User("auth0|user00121"); ok {
+		t.Error("user00121 exists")
+	}
+	// without --data: the built-in profile's tenant
+	ios, _, _, errOut = iostreams.Test()
+	if code := root.Run(context.Background(), []string{"sandbox", "seed", "--users", "3"}, ios, testEnv(dir)); code != 0 {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+	srv, err = sandbox.Open(sandbox.Options{DataFile: filepath.Join(dir, "a0meta", "sandbox.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := srv.User("auth0|user00003"); !ok {
+		t.Error("built-in tenant not seeded")
+	}
+	ios, _, _, errOut = iostreams.Test()
+	if code := root.Run(context.Background(), []string{"sandbox", "seed", "--users", "-5"}, ios, testEnv(dir)); code != 2 {
+		t.Errorf("--users -5: code %d, stderr %q", code, errOut)
+	}
+}
