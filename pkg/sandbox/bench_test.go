@@ -50,9 +50,9 @@ func BenchmarkUsersByEmail(b *testing.B) {
 	}
 }
 
-// call runs one request through the handler without a network and returns
+// callAPI runs one request through the handler without a network and returns
 // the body.
-func call(s *Server, tok, method, path string) string {
+func callAPI(s *Server, tok, method, path string) string {
 	r := httptest.NewRequest(method, "http://example.test"+path, nil)
 	r.Header.Set("Authorization", "Bearer "+tok)
 	w := httptest.NewRecorder()

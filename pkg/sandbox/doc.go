@@ -52,6 +52,10 @@
 //
 // Synthetic users for work at scale: see SeedSpec.
 //
+// Durability: with a DataFile every change is journaled and fsynced before
+// it is answered (see journal.go); Open replays the journal, Save and Close
+// compact it into the snapshot.
+//
 // Accepted token audiences: https://{Host header}/api/v2/ and
 // Options.Audiences (the CLI passes VirtualAudience).
 package sandbox

@@ -220,7 +220,7 @@ func BenchmarkSearchRange100k(b *testing.B) {
 	q := url.QueryEscape(`created_at:[2020-06-01 TO 2020-07-01} AND app_metadata.plan:"pro"`)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		w := call(s, tok, "GET", "/api/v2/users?fields=user_id&per_page=100&include_totals=true&sort=created_at:1&q="+q)
+		w := callAPI(s, tok, "GET", "/api/v2/users?fields=user_id&per_page=100&include_totals=true&sort=created_at:1&q="+q)
 		if gjson.Get(w, "total").Int() == 0 {
 			b.Fatal(w)
 		}
@@ -234,7 +234,7 @@ func BenchmarkSearchScan100k(b *testing.B) {
 	q := url.QueryEscape(`app_metadata.plan:"pro" AND _exists_:app_metadata.legacy`)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		w := call(s, tok, "GET", "/api/v2/users?fields=user_id&per_page=100&include_totals=true&q="+q)
+		w := callAPI(s, tok, "GET", "/api/v2/users?fields=user_id&per_page=100&include_totals=true&q="+q)
 		if gjson.Get(w, "total").Int() == 0 {
 			b.Fatal(w)
 		}

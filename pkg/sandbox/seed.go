@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"time"
@@ -175,6 +177,10 @@ func Reseed(dataFile string, spec SeedSpec) error {
 	st := seedState(key, true)
 	addSynthetic(st, spec)
 	if err := fsutil.WriteFileAtomic(dataFile, st.marshal()); err != nil {
+		return err
+	}
+	// The journal held changes to the state just replaced.
+	if err := os.Remove(journalPath(dataFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	return nil

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/a0meta/a0meta/pkg/fsutil"
 )
 
 // VirtualDomain is the stable domain of the built-in sandbox profile; its
@@ -58,6 +56,9 @@ type Options struct {
 	// Synthetic users added when the tenant is seeded (a memory-only
 	// tenant with Seed, or a new DataFile).
 	Synthetic SeedSpec
+	// CompactBytes is the journal size past which MaybeCompact writes the
+	// snapshot (default DefaultCompactBytes).
+	CompactBytes int64
 	// MaxRequests bounds the request log kept for Requests (0: keep all).
 	// A long-running `sandbox serve` should set it.
 	MaxRequests int
@@ -94,6 +95,11 @@ type Server struct {
 	st       *state
 	gen      uint64 // bumped on every change
 	savedGen uint64
+
+	jmu      sync.Mutex // orders fsyncs and compactions of the journal
+	journal  *os.File   // nil without a DataFile
+	jsize    int64
+	jerr     error // a failed journal write: answers fail until compaction
 	log      []*Request
 	faults   []*Fault
 	hook     func(*http.Request)
@@ -128,41 +134,43 @@ func Open(opts Options) (*Server, error) {
 	case err == nil:
 		st, err := unmarshalState(data)
 		if err != nil {
-			return nil, fmt.Errorf("sandbox state %s: %w", opts.DataFile, err)
+			return nil, fmt.Errorf("sandbox state %s: %w: %w", opts.DataFile, ErrCorrupt, err)
 		}
 		s.st = st
-		return s, nil
 	case errors.Is(err, fs.ErrNotExist):
 		s.st = seedState(newKey(), true)
 		addSynthetic(s.st, opts.Synthetic)
 		s.gen = 1
-		if err := s.Save(); err != nil {
-			return nil, fmt.Errorf("sandbox state: %w", err)
-		}
-		return s, nil
 	default:
 		return nil, fmt.Errorf("sandbox state: %w", err)
 	}
+	n, err := replay(s.st, journalPath(opts.DataFile))
+	if err != nil {
+		return nil, fmt.Errorf("sandbox state: %w", err)
+	}
+	if n > 0 {
+		s.gen++
+	}
+	if err := s.openJournal(); err != nil {
+		return nil, fmt.Errorf("sandbox state: %w", err)
+	}
+	if err := s.compactLocked(); err != nil {
+		s.journal.Close()
+		return nil, fmt.Errorf("sandbox state: %w", err)
+	}
+	return s, nil
 }
 
-// Save writes the state to DataFile atomically (mode 0600). It does nothing
-// when nothing changed since the last save or when there is no DataFile.
+// Save compacts: it writes the state to DataFile atomically (mode 0600) and
+// empties the journal. It does nothing when nothing changed since the last
+// save or when there is no DataFile.
 func (s *Server) Save() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.saveLocked()
+	return s.compactLocked()
 }
 
-func (s *Server) saveLocked() error {
-	if s.opts.DataFile == "" || s.gen == s.savedGen {
-		return nil
-	}
-	if err := fsutil.WriteFileAtomic(s.opts.DataFile, s.st.marshal()); err != nil {
-		return err
-	}
-	s.savedGen = s.gen
-	return nil
-}
+func (s *Server) saveLocked() error { return s.compactLocked() }
 
 // Reset puts the seed tenant back (keeping the signing key, so cached tokens
 // stay valid) and saves it. A memory-only sandbox opened without Seed goes
@@ -245,8 +253,7 @@ func (s *Server) PutUser(raw json.RawMessage) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.put(u)
-	s.gen++
+	s.putUser(u)
 	return nil
 }
 
@@ -259,12 +266,7 @@ func (s *Server) PutClient(raw json.RawMessage) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if i, _ := s.st.client(c.str("client_id")); i >= 0 {
-		s.st.clients[i] = c
-	} else {
-		s.st.clients = append(s.st.clients, c)
-	}
-	s.gen++
+	s.putClient(c)
 	return nil
 }
 
@@ -406,7 +408,7 @@ func (s *Server) applyFault(w *statusWriter, r *http.Request, f *Fault) bool {
 
 // rateLimit takes one token from the bucket and sets the x-ratelimit
 // headers; it reports whether the request may go on.
-func (s *Server) rateLimit(w http.ResponseWriter) bool {
+func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.opts.Now()

@@ -13,7 +13,6 @@ import (
 	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/a0meta/a0meta/pkg/mgmt"
-	"github.com/a0meta/a0meta/pkg/sandbox"
 )
 
 // GlobalOptions are the root command's persistent flags.
@@ -93,7 +92,7 @@ func (f *Factory) API() (metaops.API, error) {
 		if err != nil {
 			return nil, err
 		}
-		local, err := sandbox.StartLocal(filepath.Join(dir, "sandbox.json"))
+		local, err := startSandbox(f.IO.ErrOut, filepath.Join(dir, "sandbox.json"))
 		if err != nil {
 			return nil, err
 		}

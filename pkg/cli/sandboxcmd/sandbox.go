@@ -4,6 +4,7 @@ package sandboxcmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -57,7 +58,15 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 		Short: "Serve the sandbox tenant over HTTP on a loopback address",
 		Long: `Serve the sandbox tenant over HTTP for rehearsing runbooks with a0meta, curl
 or any other client. It prints its URL and demo credentials and runs until
-interrupted. Without --data the state lives in memory, seeded afresh.`,
+interrupted. Without --data the state lives in memory, seeded afresh.
+
+With --data, every write is appended to FILE.journal and flushed to disk
+before it is answered, so an acknowledged write survives even kill -9; the
+journal is folded into FILE now and then and when serve stops. Only one
+process uses a state file at a time: a second one says it is waiting.
+
+Requests whose Host is not localhost or a loopback address are answered
+400, so a web page cannot reach the sandbox through DNS rebinding.`,
 		Example: `  a0meta sandbox serve
   a0meta sandbox serve --addr 127.0.0.1:0 --data ./tenant.json --rate-limit 2/s
 
@@ -76,7 +85,7 @@ interrupted. Without --data the state lives in memory, seeded afresh.`,
 			if err != nil {
 				return failure.Usagef("invalid --addr %q: %v", opts.Addr, err)
 			}
-			if !isLoopback(host) {
+			if !config.IsLoopback(host) {
 				return failure.Usagef("invalid --addr %q: the sandbox serves only loopback addresses (127.0.0.1, ::1, localhost): its credentials are public", opts.Addr)
 			}
 			if runF != nil {
@@ -86,7 +95,7 @@ interrupted. Without --data the state lives in memory, seeded afresh.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:4280", "Loopback address to listen on (port 0 picks a free one)")
-	cmd.Flags().StringVar(&opts.Data, "data", "", "State file to load, and to save every 2 s and when stopped (default: in memory)")
+	cmd.Flags().StringVar(&opts.Data, "data", "", "State file to load and keep: every write is journaled before it is answered (default: in memory)")
 	cmd.Flags().StringVar(&rate, "rate-limit", "", "Answer 429 past N requests per second, like a real tenant (N/s or N/m)")
 	cmd.Flags().IntVar(&opts.Burst, "burst", 0, "Token bucket size for --rate-limit (default: the rate, at least 1)")
 	return cmd
@@ -110,27 +119,41 @@ func parseRate(s string) (float64, error) {
 	return 0, failure.Usagef("invalid --rate-limit %q: want N/s or N/m", s)
 }
 
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+// lockData takes the state file's lock, saying so while it waits; Ctrl-C
+// stops the wait with 130.
+func lockData(ctx context.Context, f *cmdutil.Factory, file string) (*sandbox.Held, error) {
+	return cmdutil.LockSandbox(ctx, f.IO.ErrOut, file)
 }
 
-// lockData takes the state file's lock (waiting for now; B makes it
-// interruptible).
-func lockData(ctx context.Context, f *cmdutil.Factory, file string) (func() error, error) {
-	return sandbox.Lock(file)
+// loopbackOnly answers 400 to a request whose Host is not a loopback name
+// or address: a web page whose domain was rebound to 127.0.0.1 must not
+// reach the sandbox through a visitor's browser.
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		if !config.IsLoopback(host) {
+			msg, _ := json.Marshal(fmt.Sprintf("Host %q refused: the sandbox answers only requests addressed to localhost or a loopback address", r.Host))
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"statusCode":400,"error":"Bad Request","message":%s}`, msg)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func serve(cmd *cobra.Command, f *cmdutil.Factory, opts *ServeOptions) error {
 	if opts.Data != "" {
-		unlock, err := lockData(cmd.Context(), f, opts.Data)
+		lock, err := lockData(cmd.Context(), f, opts.Data)
 		if err != nil {
 			return err
 		}
-		defer unlock()
+		// Nobody holds the lock once serve stops: leave no lock file behind.
+		defer lock.UnlockRemove()
 	}
 	burst := opts.Burst
 	if burst == 0 && opts.RateLimit > 0 {
@@ -158,30 +181,32 @@ func serve(cmd *cobra.Command, f *cmdutil.Factory, opts *ServeOptions) error {
 	fmt.Fprintf(out, "Use it with:\n  export A0META_DOMAIN=%s A0META_CLIENT_ID=%s A0META_CLIENT_SECRET=%s\n", url, sandbox.DemoClientID, sandbox.DemoClientSecret)
 	fmt.Fprintln(out, "Press Ctrl-C to stop.")
 
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: loopbackOnly(srv), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	// Writes are journaled as they are answered; the snapshot is rewritten
+	// only when the journal has grown, and when serve stops.
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
 	ctx := cmd.Context()
 	for {
 		select {
 		case <-tick.C:
-			if err := srv.Save(); err != nil {
+			if err := srv.MaybeCompact(); err != nil {
 				cmdutil.Warn(f.IO.ErrOut, "saving sandbox state: "+err.Error())
 			}
 		case err := <-errc:
 			if errors.Is(err, http.ErrServerClosed) {
 				err = nil
 			}
-			if serr := srv.Save(); err == nil {
+			if serr := srv.Close(); err == nil {
 				err = serr
 			}
 			return err
 		case <-ctx.Done():
 			_ = hs.Close()
 			fmt.Fprintln(f.IO.ErrOut, "Sandbox stopped")
-			return srv.Save()
+			return srv.Close()
 		}
 	}
 }
@@ -221,11 +246,11 @@ func builtinFile(f *cmdutil.Factory) (string, error) {
 // reseed replaces file with the seed tenant and spec's synthetic users,
 // under the file's lock.
 func reseed(cmd *cobra.Command, f *cmdutil.Factory, file string, spec sandbox.SeedSpec) error {
-	unlock, err := lockData(cmd.Context(), f, file)
+	lock, err := lockData(cmd.Context(), f, file)
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	defer lock.Unlock()
 	return sandbox.Reseed(file, spec)
 }
 

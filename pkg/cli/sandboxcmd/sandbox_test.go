@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,6 +78,24 @@ func TestServe(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// DNS rebinding: a Host that is not loopback is refused
+	for host, want := range map[string]int{"evil.example": 400, "evil.example:4280": 400, "10.0.0.1": 400, "localhost": 404, "127.0.0.1:9": 404, "[::1]:80": 404} {
+		req, _ := http.NewRequest("GET", url+"/nowhere", nil)
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("Host %s: %d %s, want %d", host, res.StatusCode, body, want)
+		}
+		if want == 400 && !strings.Contains(string(body), `"statusCode":400`) {
+			t.Errorf("Host %s: body %s", host, body)
+		}
+	}
+
 	cancel()
 	select {
 	case code := <-done:
@@ -85,6 +104,9 @@ func TestServe(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop after cancel")
+	}
+	if _, err := os.Stat(data + ".lock"); !os.IsNotExist(err) {
+		t.Errorf("lock file left after serve stopped (%v)", err)
 	}
 	srv, err := sandbox.Open(sandbox.Options{DataFile: data})
 	if err != nil {

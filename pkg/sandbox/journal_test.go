@@ -1,0 +1,102 @@
+package sandbox
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestJournal(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	s, err := Open(Options{DataFile: file, CompactBytes: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := os.ReadFile(file)
+	e := serve(t, s)
+	e.expect(e.do("PATCH", jane, `{"user_metadata":{"k":1}}`), 200, "")
+	e.expect(e.do("DELETE", "/api/v2/users/auth0%7Cjohn2", ""), 204, "")
+	e.expect(e.do("PATCH", "/api/v2/clients/myclientid123", `{"client_metadata":{"mycolor":null}}`), 200, "")
+	e.expect(e.do("DELETE", "/api/v2/clients/dupB2", ""), 204, "")
+	j, _ := os.ReadFile(file + ".journal")
+	if n := strings.Count(string(j), "\n"); n != 4 {
+		t.Fatalf("journal has %d records:\n%s", n, j)
+	}
+	if now, _ := os.ReadFile(file); string(now) != string(snap) {
+		t.Fatal("a write rewrote the snapshot")
+	}
+	// below CompactBytes nothing is compacted
+	if err := s.MaybeCompact(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(file + ".journal"); st.Size() == 0 {
+		t.Fatal("compacted below the threshold")
+	}
+	// a crash: reopen from snapshot + journal, with a torn last line
+	f, _ := os.OpenFile(file+".journal", os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"u":{"user_id":"auth0|torn","emai`)
+	f.Close()
+	s2, err := Open(Options{DataFile: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(s *Server) {
+		t.Helper()
+		if u, _ := s.User("auth0|jane1"); !strings.Contains(string(u), `"user_metadata":{"hobby":"surfing","k":1}`) {
+			t.Errorf("jane: %s", u)
+		}
+		if _, ok := s.User("auth0|john2"); ok {
+			t.Error("john2 is back")
+		}
+		if _, ok := s.User("auth0|torn"); ok {
+			t.Error("the torn record was applied")
+		}
+		if c, _ := s.Client("myclientid123"); !strings.Contains(string(c), `"client_metadata":{"myflavor":"grape"}`) {
+			t.Errorf("client: %s", c)
+		}
+		if _, ok := s.Client("dupB2"); ok {
+			t.Error("dupB2 is back")
+		}
+	}
+	check(s2)
+	s2.Close()
+	if st, _ := os.Stat(file + ".journal"); st.Size() != 0 {
+		t.Error("Open did not compact the replayed journal")
+	}
+	s3, _ := Open(Options{DataFile: file})
+	check(s3)
+	// past CompactBytes, MaybeCompact writes the snapshot
+	s.mu.Lock()
+	s.jsize = 0
+	s.mu.Unlock()
+	e3 := serve(t, s3)
+	for i := 0; i < 10; i++ {
+		e3.expect(e3.do("PATCH", jane, `{"user_metadata":{"pad":"`+strings.Repeat("x", 200)+`"}}`), 200, "")
+	}
+	s3.opts.CompactBytes = 2000
+	if err := s3.MaybeCompact(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(file + ".journal"); st.Size() != 0 {
+		t.Error("MaybeCompact left the journal")
+	}
+	if data, _ := os.ReadFile(file); !strings.Contains(string(data), `"pad":"xxx`) {
+		t.Error("snapshot lacks the compacted write")
+	}
+	s3.Close()
+
+	// a bad line before the end is damage, not a torn write
+	os.WriteFile(file+".journal", []byte("{\"x\":1}\n{\"du\":\"auth0|jane1\"}\n"), 0o600)
+	if _, err := Open(Options{DataFile: file}); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("bad journal: %v", err)
+	}
+	// Reseed replaces both, damaged or not
+	if err := Reseed(file, SeedSpec{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(file + ".journal"); !os.IsNotExist(err) {
+		t.Errorf("journal after Reseed: %v", err)
+	}
+}
