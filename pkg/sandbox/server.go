@@ -45,10 +45,13 @@ type Options struct {
 	Seed bool
 	// Audiences accepted besides https://{request Host}/api/v2/.
 	Audiences []string
-	// RateLimit is requests per second of a token bucket over /api/v2
+	// RateLimit is requests per second of one token bucket over /api/v2
 	// (0: unlimited); Burst is the bucket size (default ceil(RateLimit)).
 	RateLimit float64
 	Burst     int
+	// Limits gives each rate group its own bucket, like a real tenant's
+	// plan (see PlanLimits); it takes precedence over RateLimit.
+	Limits Limits
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// TokenLifetime of issued access tokens (default 24h).
@@ -96,15 +99,14 @@ type Server struct {
 	gen      uint64 // bumped on every change
 	savedGen uint64
 
-	jmu      sync.Mutex // orders fsyncs and compactions of the journal
-	journal  *os.File   // nil without a DataFile
-	jsize    int64
-	jerr     error // a failed journal write: answers fail until compaction
-	log      []*Request
-	faults   []*Fault
-	hook     func(*http.Request)
-	tokens   float64 // rate-limit bucket
-	refilled time.Time
+	jmu     sync.Mutex // orders fsyncs and compactions of the journal
+	journal *os.File   // nil without a DataFile
+	jsize   int64
+	jerr    error // a failed journal write: answers fail until compaction
+	log     []*Request
+	faults  []*Fault
+	hook    func(*http.Request)
+	buckets map[string]*bucket // by rate group; nil: unlimited
 }
 
 // Open loads the state (or seeds it) and returns a Server ready to be
@@ -120,8 +122,7 @@ func Open(opts Options) (*Server, error) {
 		opts.Burst = int(math.Ceil(opts.RateLimit))
 	}
 	s := &Server{opts: opts}
-	s.tokens = float64(opts.Burst)
-	s.refilled = opts.Now()
+	s.buckets = newBuckets(opts)
 	if opts.DataFile == "" {
 		s.st = seedState(newKey(), opts.Seed)
 		if opts.Seed {
@@ -404,44 +405,6 @@ func (s *Server) applyFault(w *statusWriter, r *http.Request, f *Fault) bool {
 	w.WriteHeader(f.Status)
 	io.WriteString(w, f.Body)
 	return false
-}
-
-// rateLimit takes one token from the bucket and sets the x-ratelimit
-// headers; it reports whether the request may go on.
-func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.opts.Now()
-	h := w.Header()
-	if s.opts.RateLimit <= 0 {
-		h.Set("X-Ratelimit-Limit", "1000")
-		h.Set("X-Ratelimit-Remaining", "1000")
-		h.Set("X-Ratelimit-Reset", strconv.FormatInt(now.Unix(), 10))
-		return true
-	}
-	burst := float64(s.opts.Burst)
-	if el := now.Sub(s.refilled).Seconds(); el > 0 {
-		s.tokens = math.Min(burst, s.tokens+el*s.opts.RateLimit)
-	}
-	s.refilled = now
-	ok := s.tokens >= 1
-	if ok {
-		s.tokens--
-	}
-	reset := now
-	if s.tokens < burst {
-		// when the next token arrives, rounded up to whole seconds
-		need := (math.Floor(s.tokens) + 1 - s.tokens) / s.opts.RateLimit
-		reset = now.Add(time.Duration(need * float64(time.Second)))
-	}
-	resetSec := reset.Unix()
-	if reset.Nanosecond() > 0 {
-		resetSec++
-	}
-	h.Set("X-Ratelimit-Limit", strconv.Itoa(s.opts.Burst))
-	h.Set("X-Ratelimit-Remaining", strconv.Itoa(int(math.Floor(s.tokens))))
-	h.Set("X-Ratelimit-Reset", strconv.FormatInt(resetSec, 10))
-	return ok
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -304,5 +305,53 @@ func TestCorruptStateNeedsReset(t *testing.T) {
 				t.Fatalf("get after reset: %d %q %q", code, out, errOut)
 			}
 		})
+	}
+}
+
+// `serve --plan professional`: writes and reads have buckets of their own.
+func TestServePlan(t *testing.T) {
+	dir := t.TempDir()
+	// --speedup 0.001 makes the refill negligible during the test
+	_, base := startServe(t, dir, filepath.Join(dir, "t.json"), "--plan", "professional", "--speedup", "0.001")
+	tok := token(t, base)
+	do := func(method, path, body string) (int, http.Header) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode, res.Header
+	}
+	for i := 0; i < 20; i++ {
+		if code, h := do("PATCH", "/api/v2/users/auth0%7Cjane1", `{"user_metadata":{"i":1}}`); code != 200 || h.Get("X-Ratelimit-Limit") != "20" {
+			t.Fatalf("write %d: %d limit %s", i, code, h.Get("X-Ratelimit-Limit"))
+		}
+	}
+	code, h := do("PATCH", "/api/v2/users/auth0%7Cjane1", `{"user_metadata":{"i":2}}`)
+	if code != 429 || h.Get("X-Ratelimit-Remaining") != "0" {
+		t.Fatalf("write 21: %d remaining %s", code, h.Get("X-Ratelimit-Remaining"))
+	}
+	if reset, _ := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64); reset <= time.Now().Unix() {
+		t.Errorf("x-ratelimit-reset %s is not in the future", h.Get("X-Ratelimit-Reset"))
+	}
+	if code, h := do("GET", "/api/v2/users/auth0%7Cjane1", ""); code != 200 || h.Get("X-Ratelimit-Limit") != "40" || h.Get("X-Ratelimit-Remaining") != "39" {
+		t.Fatalf("read: %d %v", code, h)
+	}
+}
+
+func TestServeRateFlagsRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"--plan", "gold"}, {"--speedup", "0"}, {"--speedup", "-2"}, {"--bucket", "users=1:1/s"},
+		{"--bucket", "write-users=x"}, {"--bucket", "write-users"}, {"--rate-limit", "2/s", "--plan", "free"},
+	} {
+		ios, _, _, errOut := iostreams.Test()
+		code := root.Run(context.Background(), append([]string{"sandbox", "serve"}, args...), ios, func(string) string { return "" })
+		if code != 2 || !strings.Contains(errOut.String(), strings.TrimPrefix(args[0], "--")) {
+			t.Errorf("%v: code %d, stderr %q", args, code, errOut)
+		}
 	}
 }

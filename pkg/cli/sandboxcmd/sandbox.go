@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +49,11 @@ type ServeOptions struct {
 	Data      string
 	RateLimit float64
 	Burst     int
+	Plan      string
+	Speedup   float64
+	Buckets   []string // GROUP=BURST:RATE
+	// Limits is what the rate flags add up to (nil: unlimited).
+	Limits sandbox.Limits
 }
 
 // NewCmdServe returns `sandbox serve`; runF replaces serving in tests.
@@ -65,10 +72,20 @@ before it is answered, so an acknowledged write survives even kill -9; the
 journal is folded into FILE now and then and when serve stops. Only one
 process uses a state file at a time: a second one says it is waiting.
 
+Rate limits are off unless asked for. --plan gives each rate group the bucket
+of an Auth0 plan: professional has read-users (burst 40, 500/min),
+write-users (POST/PATCH users; 20, 200/min), clients (5, 100/min) and other
+(10, 150/min); enterprise one bucket (50, 16/s); free one bucket (2, 2/s).
+--bucket sets one group's bucket, --speedup multiplies every refill rate.
+Every answer carries x-ratelimit-limit, x-ratelimit-remaining and
+x-ratelimit-reset (UNIX seconds); an empty bucket answers 429.
+
 Requests whose Host is not localhost or a loopback address are answered
 400, so a web page cannot reach the sandbox through DNS rebinding.`,
 		Example: `  a0meta sandbox serve
   a0meta sandbox serve --addr 127.0.0.1:0 --data ./tenant.json --rate-limit 2/s
+  a0meta sandbox serve --plan professional --speedup 100
+  a0meta sandbox serve --plan professional --bucket write-users=20:20000/m
 
   # in another shell
   export A0META_DOMAIN=http://127.0.0.1:4280 A0META_CLIENT_ID=a0meta-sandbox
@@ -81,6 +98,9 @@ Requests whose Host is not localhost or a loopback address are answered
 				return err
 			}
 			opts.RateLimit = r
+			if err := opts.limits(); err != nil {
+				return err
+			}
 			host, _, err := net.SplitHostPort(opts.Addr)
 			if err != nil {
 				return failure.Usagef("invalid --addr %q: %v", opts.Addr, err)
@@ -98,25 +118,89 @@ Requests whose Host is not localhost or a loopback address are answered
 	cmd.Flags().StringVar(&opts.Data, "data", "", "State file to load and keep: every write is journaled before it is answered (default: in memory)")
 	cmd.Flags().StringVar(&rate, "rate-limit", "", "Answer 429 past N requests per second, like a real tenant (N/s or N/m)")
 	cmd.Flags().IntVar(&opts.Burst, "burst", 0, "Token bucket size for --rate-limit (default: the rate, at least 1)")
+	cmd.Flags().StringVar(&opts.Plan, "plan", "", "Rate limits of an Auth0 plan: "+strings.Join(sandbox.PlanNames(), ", ")+" (default: none)")
+	cmd.Flags().Float64Var(&opts.Speedup, "speedup", 1, "Multiply every refill rate by N (for tests)")
+	cmd.Flags().StringArrayVar(&opts.Buckets, "bucket", nil, "Set one rate group's bucket, GROUP=BURST:RATE with RATE N/s or N/m; groups: "+strings.Join(sandbox.Groups, ", "))
 	return cmd
+}
+
+// limits turns --plan, --bucket, --rate-limit/--burst and --speedup into
+// the sandbox's buckets.
+func (opts *ServeOptions) limits() error {
+	if opts.Speedup <= 0 || math.IsInf(opts.Speedup, 0) || math.IsNaN(opts.Speedup) {
+		return failure.Usagef("invalid --speedup %v: want a number above 0", opts.Speedup)
+	}
+	if opts.RateLimit > 0 && (opts.Plan != "" || len(opts.Buckets) > 0) {
+		return failure.Usagef("--rate-limit sets one bucket for everything: use it without --plan and --bucket")
+	}
+	var lim sandbox.Limits
+	if opts.Plan != "" {
+		p, ok := sandbox.Plans[opts.Plan]
+		if !ok {
+			return failure.Usagef("invalid --plan %q: want one of %s", opts.Plan, strings.Join(sandbox.PlanNames(), ", "))
+		}
+		lim = sandbox.Limits{}
+		for g, b := range p {
+			lim[g] = b
+		}
+	}
+	for _, spec := range opts.Buckets {
+		group, b, ok := strings.Cut(spec, "=")
+		if !ok || !slices.Contains(sandbox.Groups, group) {
+			return failure.Usagef("invalid --bucket %q: want GROUP=BURST:RATE with GROUP one of %s", spec, strings.Join(sandbox.Groups, ", "))
+		}
+		bk, err := sandbox.ParseBucket(b)
+		if err != nil {
+			return failure.Usagef("invalid --bucket %v", err)
+		}
+		if lim == nil {
+			lim = sandbox.Limits{}
+		}
+		lim[group] = bk
+	}
+	if lim == nil && opts.RateLimit > 0 {
+		burst := opts.Burst
+		if burst == 0 {
+			burst = max(1, int(opts.RateLimit))
+		}
+		lim = sandbox.Limits{sandbox.GroupOther: {Burst: burst, Rate: opts.RateLimit}}
+	}
+	if lim != nil && opts.Speedup != 1 {
+		lim = lim.Speedup(opts.Speedup)
+	}
+	opts.Limits = lim
+	return nil
+}
+
+// describeLimits says what the buckets are, one line each.
+func describeLimits(lim sandbox.Limits) []string {
+	if lim == nil {
+		return []string{"none"}
+	}
+	var out []string
+	for _, g := range sandbox.Groups {
+		b, ok := lim[g]
+		if !ok {
+			continue
+		}
+		name := g
+		if len(lim) == 1 {
+			name = "all"
+		}
+		out = append(out, fmt.Sprintf("%s burst %d, %s/min", name, b.Burst, strconv.FormatFloat(b.Rate*60, 'f', -1, 64)))
+	}
+	return out
 }
 
 func parseRate(s string) (float64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	num, unit, _ := strings.Cut(s, "/")
-	n, err := strconv.ParseFloat(num, 64)
-	if err != nil || n <= 0 {
-		return 0, failure.Usagef("invalid --rate-limit %q: want N/s or N/m with N > 0", s)
+	r, err := sandbox.ParseRate(s)
+	if err != nil {
+		return 0, failure.Usagef("invalid --rate-limit: %v", err)
 	}
-	switch unit {
-	case "", "s":
-		return n, nil
-	case "m", "min":
-		return n / 60, nil
-	}
-	return 0, failure.Usagef("invalid --rate-limit %q: want N/s or N/m", s)
+	return r, nil
 }
 
 // lockData takes the state file's lock, saying so while it waits; Ctrl-C
@@ -155,12 +239,8 @@ func serve(cmd *cobra.Command, f *cmdutil.Factory, opts *ServeOptions) error {
 		// Nobody holds the lock once serve stops: leave no lock file behind.
 		defer lock.UnlockRemove()
 	}
-	burst := opts.Burst
-	if burst == 0 && opts.RateLimit > 0 {
-		burst = max(1, int(opts.RateLimit))
-	}
 	// The request log is for tests; a long-running server keeps only the tail.
-	srv, err := sandbox.Open(sandbox.Options{DataFile: opts.Data, Seed: true, RateLimit: opts.RateLimit, Burst: burst, MaxRequests: 1000})
+	srv, err := sandbox.Open(sandbox.Options{DataFile: opts.Data, Seed: true, Limits: opts.Limits, MaxRequests: 1000})
 	if err != nil {
 		return err
 	}
@@ -177,6 +257,13 @@ func serve(cmd *cobra.Command, f *cmdutil.Factory, opts *ServeOptions) error {
 	fmt.Fprintf(out, "  audience       %s\n", config.DefaultAudience(url))
 	if opts.Data != "" {
 		fmt.Fprintf(out, "  state          %s\n", opts.Data)
+	}
+	for i, l := range describeLimits(opts.Limits) {
+		label := "rate limits   "
+		if i > 0 {
+			label = "              "
+		}
+		fmt.Fprintf(out, "  %s %s\n", label, l)
 	}
 	fmt.Fprintf(out, "Use it with:\n  export A0META_DOMAIN=%s A0META_CLIENT_ID=%s A0META_CLIENT_SECRET=%s\n", url, sandbox.DemoClientID, sandbox.DemoClientSecret)
 	fmt.Fprintln(out, "Press Ctrl-C to stop.")
