@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"strconv"
@@ -62,6 +63,8 @@ type Options struct {
 	// CompactBytes is the journal size past which MaybeCompact writes the
 	// snapshot (default DefaultCompactBytes).
 	CompactBytes int64
+	// RandomFaults injects faults at random into user reads and writes.
+	RandomFaults *RandomFaults
 	// MaxRequests bounds the request log kept for Requests (0: keep all).
 	// A long-running `sandbox serve` should set it.
 	MaxRequests int
@@ -107,6 +110,9 @@ type Server struct {
 	faults  []*Fault
 	hook    func(*http.Request)
 	buckets map[string]*bucket // by rate group; nil: unlimited
+
+	rng         *rand.Rand // RandomFaults draws
+	faultCounts map[string]int
 }
 
 // Open loads the state (or seeds it) and returns a Server ready to be
@@ -320,6 +326,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !s.applyFault(sw, r, f) {
 			return
 		}
+	}
+	if kind := s.drawFault(r); kind != "" && readErr == nil && !tooBig {
+		s.actRandomFault(sw, r, body, kind)
+		return
 	}
 	if readErr != nil {
 		writeError(sw, http.StatusBadRequest, "Bad Request", "Invalid request payload", "invalid_body")

@@ -355,3 +355,39 @@ func TestServeRateFlagsRefused(t *testing.T) {
 		}
 	}
 }
+
+// `serve --faults`: user reads fail at about the given rate, in every way.
+func TestServeFaults(t *testing.T) {
+	dir := t.TempDir()
+	_, base := startServe(t, dir, filepath.Join(dir, "t.json"), "--faults", "0.3", "--seed", "3", "--slow", "300ms")
+	tok := token(t, base)
+	client := &http.Client{Timeout: 100 * time.Millisecond}
+	tally := map[string]int{}
+	const n = 120
+	for i := 0; i < n; i++ {
+		req, _ := http.NewRequest("GET", base+"/api/v2/users/auth0%7Cjane1?fields=user_id", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := client.Do(req)
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout") {
+				tally["slow"]++
+			} else {
+				tally["reset"]++
+			}
+			continue
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		tally[strconv.Itoa(res.StatusCode)]++
+	}
+	faulted := n - tally["200"]
+	if faulted < n/6 || faulted > n/2 || tally["429"] == 0 || tally["500"] == 0 || tally["reset"] == 0 || tally["slow"] == 0 {
+		t.Fatalf("outcomes of %d reads at --faults 0.3: %v", n, tally)
+	}
+	for _, bad := range [][]string{{"--faults", "1.5"}, {"--faults", "-0.1"}, {"--slow", "0s"}} {
+		ios, _, _, errOut := iostreams.Test()
+		if code := root.Run(context.Background(), append([]string{"sandbox", "serve"}, bad...), ios, func(string) string { return "" }); code != 2 {
+			t.Errorf("%v: code %d, stderr %q", bad, code, errOut)
+		}
+	}
+}

@@ -52,6 +52,9 @@ type ServeOptions struct {
 	Plan      string
 	Speedup   float64
 	Buckets   []string // GROUP=BURST:RATE
+	Faults    float64
+	FaultSeed uint64
+	Slow      time.Duration
 	// Limits is what the rate flags add up to (nil: unlimited).
 	Limits sandbox.Limits
 }
@@ -80,12 +83,18 @@ write-users (POST/PATCH users; 20, 200/min), clients (5, 100/min) and other
 Every answer carries x-ratelimit-limit, x-ratelimit-remaining and
 x-ratelimit-reset (UNIX seconds); an empty bucket answers 429.
 
+--faults RATE makes that share of user reads and writes (GET /users,
+/users/{id}, /users-by-email, PATCH /users/{id}) fail, evenly: 429, 500, the
+connection closed without an answer, or an answer held back for --slow after
+the request was carried out. The same --seed gives the same faults.
+
 Requests whose Host is not localhost or a loopback address are answered
 400, so a web page cannot reach the sandbox through DNS rebinding.`,
 		Example: `  a0meta sandbox serve
   a0meta sandbox serve --addr 127.0.0.1:0 --data ./tenant.json --rate-limit 2/s
   a0meta sandbox serve --plan professional --speedup 100
   a0meta sandbox serve --plan professional --bucket write-users=20:20000/m
+  a0meta sandbox serve --faults 0.05 --seed 42 --slow 2s
 
   # in another shell
   export A0META_DOMAIN=http://127.0.0.1:4280 A0META_CLIENT_ID=a0meta-sandbox
@@ -100,6 +109,12 @@ Requests whose Host is not localhost or a loopback address are answered
 			opts.RateLimit = r
 			if err := opts.limits(); err != nil {
 				return err
+			}
+			if opts.Faults < 0 || opts.Faults > 1 || math.IsNaN(opts.Faults) {
+				return failure.Usagef("invalid --faults %v: want a share of requests from 0 to 1, e.g. 0.05", opts.Faults)
+			}
+			if opts.Slow <= 0 {
+				return failure.Usagef("invalid --slow %v: want a duration above 0, e.g. 3s", opts.Slow)
 			}
 			host, _, err := net.SplitHostPort(opts.Addr)
 			if err != nil {
@@ -120,6 +135,9 @@ Requests whose Host is not localhost or a loopback address are answered
 	cmd.Flags().IntVar(&opts.Burst, "burst", 0, "Token bucket size for --rate-limit (default: the rate, at least 1)")
 	cmd.Flags().StringVar(&opts.Plan, "plan", "", "Rate limits of an Auth0 plan: "+strings.Join(sandbox.PlanNames(), ", ")+" (default: none)")
 	cmd.Flags().Float64Var(&opts.Speedup, "speedup", 1, "Multiply every refill rate by N (for tests)")
+	cmd.Flags().Float64Var(&opts.Faults, "faults", 0, "Fail this share of user reads and writes (0 to 1): 429, 500, reset connection or slow answer")
+	cmd.Flags().Uint64Var(&opts.FaultSeed, "seed", 1, "Seed of the --faults draws (the same seed gives the same faults)")
+	cmd.Flags().DurationVar(&opts.Slow, "slow", 3*time.Second, "How long a slow --faults answer is held back")
 	cmd.Flags().StringArrayVar(&opts.Buckets, "bucket", nil, "Set one rate group's bucket, GROUP=BURST:RATE with RATE N/s or N/m; groups: "+strings.Join(sandbox.Groups, ", "))
 	return cmd
 }
@@ -240,7 +258,11 @@ func serve(cmd *cobra.Command, f *cmdutil.Factory, opts *ServeOptions) error {
 		defer lock.UnlockRemove()
 	}
 	// The request log is for tests; a long-running server keeps only the tail.
-	srv, err := sandbox.Open(sandbox.Options{DataFile: opts.Data, Seed: true, Limits: opts.Limits, MaxRequests: 1000})
+	sopts := sandbox.Options{DataFile: opts.Data, Seed: true, Limits: opts.Limits, MaxRequests: 1000}
+	if opts.Faults > 0 {
+		sopts.RandomFaults = &sandbox.RandomFaults{Rate: opts.Faults, Seed: opts.FaultSeed, Slow: opts.Slow}
+	}
+	srv, err := sandbox.Open(sopts)
 	if err != nil {
 		return err
 	}
@@ -264,6 +286,9 @@ func serve(cmd *cobra.Command, f *cmdutil.Factory, opts *ServeOptions) error {
 			label = "              "
 		}
 		fmt.Fprintf(out, "  %s %s\n", label, l)
+	}
+	if opts.Faults > 0 {
+		fmt.Fprintf(out, "  faults         %s of user reads and writes (seed %d, slow %s)\n", strconv.FormatFloat(opts.Faults, 'f', -1, 64), opts.FaultSeed, opts.Slow)
 	}
 	fmt.Fprintf(out, "Use it with:\n  export A0META_DOMAIN=%s A0META_CLIENT_ID=%s A0META_CLIENT_SECRET=%s\n", url, sandbox.DemoClientID, sandbox.DemoClientSecret)
 	fmt.Fprintln(out, "Press Ctrl-C to stop.")
