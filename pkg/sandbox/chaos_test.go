@@ -11,8 +11,8 @@ import (
 // outcomes sends n PATCHes (each sets its own key) and GETs, alternating,
 // with a client timeout below Slow, and names what each one got.
 func outcomes(t *testing.T, seed uint64, n int) ([]string, *env) {
-	e := newEnv(t, Options{Seed: true, RandomFaults: &RandomFaults{Rate: 0.2, Seed: seed, Slow: 150 * time.Millisecond}})
-	client := &http.Client{Timeout: 60 * time.Millisecond}
+	e := newEnv(t, Options{Seed: true, RandomFaults: &RandomFaults{Rate: 0.2, Seed: seed, Slow: 500 * time.Millisecond}})
+	client := &http.Client{Timeout: 250 * time.Millisecond}
 	var got []string
 	for i := 0; i < n; i++ {
 		method, body := "GET", ""
@@ -50,7 +50,7 @@ func TestRandomFaults(t *testing.T) {
 		t.Fatalf("at 20%% of %d requests: %v", n, counts)
 	}
 	// a slow write is made although its answer never came; failed ones are not
-	time.Sleep(200 * time.Millisecond) // let held answers finish
+	time.Sleep(600 * time.Millisecond) // let held answers finish
 	u, _ := e.s.User("auth0|jane1")
 	made := 0
 	for i := 0; i < n; i += 2 {

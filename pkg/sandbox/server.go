@@ -102,8 +102,7 @@ type Server struct {
 	gen      uint64 // bumped on every change
 	savedGen uint64
 
-	jmu     sync.Mutex // orders fsyncs and compactions of the journal
-	journal *os.File   // nil without a DataFile
+	journal *os.File // nil without a DataFile
 	jsize   int64
 	jerr    error // a failed journal write: answers fail until compaction
 	log     []*Request
@@ -153,7 +152,7 @@ func Open(opts Options) (*Server, error) {
 	}
 	n, err := replay(s.st, journalPath(opts.DataFile))
 	if err != nil {
-		return nil, fmt.Errorf("sandbox state: %w", err)
+		return nil, fmt.Errorf("sandbox state %s: %w", opts.DataFile, err)
 	}
 	if n > 0 {
 		s.gen++

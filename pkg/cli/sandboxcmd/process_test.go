@@ -359,9 +359,9 @@ func TestServeRateFlagsRefused(t *testing.T) {
 // `serve --faults`: user reads fail at about the given rate, in every way.
 func TestServeFaults(t *testing.T) {
 	dir := t.TempDir()
-	_, base := startServe(t, dir, filepath.Join(dir, "t.json"), "--faults", "0.3", "--seed", "3", "--slow", "300ms")
+	_, base := startServe(t, dir, filepath.Join(dir, "t.json"), "--faults", "0.3", "--seed", "3", "--slow", "800ms")
 	tok := token(t, base)
-	client := &http.Client{Timeout: 100 * time.Millisecond}
+	client := &http.Client{Timeout: 300 * time.Millisecond}
 	tally := map[string]int{}
 	const n = 120
 	for i := 0; i < n; i++ {

@@ -263,6 +263,9 @@ func serve(cmd *cobra.Command, f *cmdutil.Factory, opts *ServeOptions) error {
 		sopts.RandomFaults = &sandbox.RandomFaults{Rate: opts.Faults, Seed: opts.FaultSeed, Slow: opts.Slow}
 	}
 	srv, err := sandbox.Open(sopts)
+	if errors.Is(err, sandbox.ErrCorrupt) {
+		return failure.New(failure.General, "%v\nrun `a0meta sandbox seed --data %s` to replace it with the seed tenant", err, opts.Data)
+	}
 	if err != nil {
 		return err
 	}
