@@ -52,6 +52,12 @@
 //
 // Synthetic users for work at scale: see SeedSpec.
 //
+// Rate limits (Options.Limits, Plans): token buckets per rate group
+// (read-users, write-users, clients, other) with x-ratelimit-limit,
+// -remaining and -reset on every /api/v2 answer and Auth0's 429 body when a
+// bucket is empty; none by default. Random faults for soak tests:
+// RandomFaults.
+//
 // Durability: with a DataFile every change is journaled and fsynced before
 // it is answered (see journal.go); Open replays the journal, Save and Close
 // compact it into the snapshot.

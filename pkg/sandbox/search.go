@@ -65,32 +65,57 @@ var freeTextFields = []string{"name", "email", "nickname", "user_id", "username"
 
 func (t termQ) match(u object) bool {
 	if t.exists {
-		for _, v := range resolve(u, t.value) {
-			if v.Type != gjson.Null {
-				return true
-			}
+		return visit(u, t.value, func(v gjson.Result) bool { return v.Type != gjson.Null })
+	}
+	if t.field != "" {
+		return t.matchField(u, t.field)
+	}
+	for _, f := range freeTextFields {
+		if t.matchField(u, f) {
+			return true
 		}
+	}
+	return false
+}
+
+func (t termQ) matchField(u object, f string) bool {
+	fold := caseless[f]
+	return visit(u, f, func(v gjson.Result) bool {
+		var text string
+		switch v.Type {
+		case gjson.String:
+			text = v.Str
+		case gjson.Number, gjson.True, gjson.False:
+			text = v.Raw
+		default:
+			return false
+		}
+		return matchValue(t.value, text, t.wild, fold)
+	})
+}
+
+// gjsonSpecial are the characters a gjson path would not take literally.
+const gjsonSpecial = "\\*?|#@!=<>%{}[]:,"
+
+// visit calls fn with each value at path (as resolve finds them) until fn
+// says true, and reports whether it did. Values without arrays on the way,
+// the common case, are read with one gjson lookup.
+func visit(u object, path string, fn func(gjson.Result) bool) bool {
+	first, rest, nested := strings.Cut(path, ".")
+	raw, ok := u[first]
+	if !ok {
 		return false
 	}
-	fields := []string{t.field}
-	if t.field == "" {
-		fields = freeTextFields
+	if strings.IndexByte(raw, '[') < 0 && !strings.ContainsAny(rest, gjsonSpecial) {
+		v := gjson.Parse(raw)
+		if nested {
+			v = gjson.Get(raw, rest)
+		}
+		return v.Exists() && fn(v)
 	}
-	for _, f := range fields {
-		fold := caseless[f]
-		for _, v := range resolve(u, f) {
-			var text string
-			switch v.Type {
-			case gjson.String:
-				text = v.Str
-			case gjson.Number, gjson.True, gjson.False:
-				text = v.Raw
-			default:
-				continue
-			}
-			if matchValue(t.value, text, t.wild, fold) {
-				return true
-			}
+	for _, v := range resolve(u, path) {
+		if fn(v) {
+			return true
 		}
 	}
 	return false

@@ -94,14 +94,7 @@ func (q rangeQ) inRange(v gjson.Result) bool {
 	return true
 }
 
-func (q rangeQ) match(u object) bool {
-	for _, v := range resolve(u, q.field) {
-		if q.inRange(v) {
-			return true
-		}
-	}
-	return false
-}
+func (q rangeQ) match(u object) bool { return visit(u, q.field, q.inRange) }
 
 // rangeTerm reads [a TO b], {a TO b} or a mix, after "field:".
 func (p *qparser) rangeTerm(field string) (matcher, error) {
@@ -215,11 +208,15 @@ func (st *state) search(m matcher, srt sortSpec) []object {
 			}
 		}
 	} else {
-		for _, id := range st.sortedUserIDs() {
-			if u := st.users[id]; m.match(u) {
+		// Walking the map beats looking each id up; only hits get sorted.
+		var ids []string
+		for id, u := range st.users {
+			if m.match(u) {
+				ids = append(ids, id)
 				hits = append(hits, u)
 			}
 		}
+		sort.Sort(byIDs{ids, hits})
 	}
 	switch {
 	case byCreated:
