@@ -100,3 +100,29 @@ func TestJournal(t *testing.T) {
 		t.Errorf("journal after Reseed: %v", err)
 	}
 }
+
+// FuzzReplay: any journal content is applied, ignored as a torn tail, or
+// reported as damage; never a panic.
+func FuzzReplay(f *testing.F) {
+	f.Add([]byte("{\"u\":{\"user_id\":\"auth0|a\",\"email\":\"a@x\"}}\n{\"du\":\"auth0|a\"}\n"))
+	f.Add([]byte("{\"c\":{\"client_id\":\"c1\"}}\n{\"dc\":\"c1\"}\n{\"u\":{\"user_"))
+	f.Add([]byte("{\"u\":[]}\n"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "j")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		st := seedState(newKey(), true)
+		if _, err := replay(st, path); err != nil && !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("replay: %v", err)
+		}
+		for email, ids := range st.byEmail {
+			for _, id := range ids {
+				if st.users[id].str("email") != email {
+					t.Fatalf("index: %s → %s, whose email is %q", email, id, st.users[id].str("email"))
+				}
+			}
+		}
+	})
+}
