@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -143,6 +142,22 @@ func (s *Server) MaybeCompact() error {
 	return s.compactLocked()
 }
 
+// Release closes the journal, compacting only when it has grown past
+// CompactBytes: the next Open replays it. A short-lived user of a large
+// state (one command of the built-in sandbox) so never rewrites it whole.
+func (s *Server) Release() error {
+	err := s.MaybeCompact()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.journal != nil {
+		if cerr := s.journal.Close(); err == nil {
+			err = cerr
+		}
+		s.journal = nil
+	}
+	return err
+}
+
 // Close compacts the state and closes the journal.
 func (s *Server) Close() error {
 	s.mu.Lock()
@@ -157,36 +172,40 @@ func (s *Server) Close() error {
 	return err
 }
 
-// replay applies the journal to st; it reports how many records it applied.
-// A torn last line (a write cut short) is ignored; any other bad line makes
-// the state corrupt.
-func replay(st *state, path string) (int, error) {
+// replay applies the journal to st. It returns how many records it
+// applied, how many bytes of the file to keep, and whether the last kept
+// record lacks its newline. A torn last line (a write cut short, never
+// acknowledged) is dropped; any other bad line makes the state corrupt.
+func replay(st *state, path string) (n int, keep int64, needNewline bool, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
+		return 0, 0, false, nil
 	}
 	if err != nil {
-		return 0, err
+		return 0, 0, false, err
 	}
-	n := 0
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 64<<20)
-	line := 0
-	for sc.Scan() {
+	pos, line := 0, 0
+	for pos < len(data) {
 		line++
-		rec := sc.Bytes()
-		if len(rec) == 0 {
-			continue
+		rec, next := data[pos:], len(data)
+		end := bytes.IndexByte(rec, '\n')
+		last := end < 0
+		if !last {
+			rec, next = rec[:end], pos+end+1
 		}
-		if err := apply(st, rec); err != nil {
-			if torn := !bytes.HasSuffix(data, []byte("\n")) && bytes.HasSuffix(data, rec); torn {
-				break // a write cut short: it was never acknowledged
+		if len(rec) > 0 {
+			if err := apply(st, rec); err != nil {
+				if last {
+					return n, int64(pos), false, nil
+				}
+				return n, 0, false, fmt.Errorf("%w: %s line %d: %v", ErrCorrupt, path, line, err)
 			}
-			return n, fmt.Errorf("%w: %s line %d: %v", ErrCorrupt, path, line, err)
+			n++
+			needNewline = last
 		}
-		n++
+		pos = next
 	}
-	return n, sc.Err()
+	return n, int64(len(data)), needNewline, nil
 }
 
 func apply(st *state, rec []byte) error {

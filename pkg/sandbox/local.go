@@ -52,10 +52,12 @@ func StartLocal(ctx context.Context, dataFile string, onWait func()) (*Local, er
 	return l, nil
 }
 
-// Close stops serving, compacts the state and releases the lock.
+// Close stops serving, closes the journal (compacting it only when it has
+// grown large, so a command never rewrites a big state whole) and releases
+// the lock.
 func (l *Local) Close() error {
 	err := l.hs.Close()
-	if serr := l.Server.Close(); serr != nil {
+	if serr := l.Server.Release(); serr != nil {
 		err = serr
 	}
 	if uerr := l.lock.Unlock(); err == nil {

@@ -150,7 +150,8 @@ func Open(opts Options) (*Server, error) {
 	default:
 		return nil, fmt.Errorf("sandbox state: %w", err)
 	}
-	n, err := replay(s.st, journalPath(opts.DataFile))
+	fresh := s.gen > 0
+	n, keep, newline, err := replay(s.st, journalPath(opts.DataFile))
 	if err != nil {
 		return nil, fmt.Errorf("sandbox state %s: %w", opts.DataFile, err)
 	}
@@ -160,7 +161,24 @@ func Open(opts Options) (*Server, error) {
 	if err := s.openJournal(); err != nil {
 		return nil, fmt.Errorf("sandbox state: %w", err)
 	}
-	if err := s.compactLocked(); err != nil {
+	// New records must start on a line of their own: drop a torn tail,
+	// end a last record that lacks its newline.
+	if keep < s.jsize {
+		err = s.journal.Truncate(keep)
+		s.jsize = keep
+	}
+	if err == nil && newline {
+		_, err = s.journal.WriteString("\n")
+		s.jsize++
+	}
+	limit := opts.CompactBytes
+	if limit <= 0 {
+		limit = DefaultCompactBytes
+	}
+	if err == nil && (fresh || s.jsize >= limit) {
+		err = s.compactLocked()
+	}
+	if err != nil {
 		s.journal.Close()
 		return nil, fmt.Errorf("sandbox state: %w", err)
 	}

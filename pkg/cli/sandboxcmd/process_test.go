@@ -147,16 +147,18 @@ func TestServeKill9KeepsAcknowledgedWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
 	for i := 1; i <= n; i++ {
 		u, _ := srv.User(fmt.Sprintf("auth0|user%05d", i))
 		if got := gjson.GetBytes(u, "app_metadata"); got.Get("plan").String() != "pro" || got.Get("n").Int() != int64(i) {
 			t.Fatalf("user %d after kill -9: app_metadata %s", i, got)
 		}
 	}
-	// Open compacted the replayed journal into the snapshot
+	// Close compacts the replayed journal into the snapshot
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if st, err := os.Stat(data + ".journal"); err != nil || st.Size() != 0 {
-		t.Errorf("journal after reopen: %v %v", st, err)
+		t.Errorf("journal after Close: %v %v", st, err)
 	}
 }
 
