@@ -315,6 +315,29 @@ func TestServePlan(t *testing.T) {
 	dir := t.TempDir()
 	// --speedup 0.001 makes the refill negligible during the test
 	_, base := startServe(t, dir, filepath.Join(dir, "t.json"), "--plan", "professional", "--speedup", "0.001")
+	// the summary names each bucket, sped up, with --bucket applied last
+	ios, _, _, _ := iostreams.Test()
+	pr, pw := io.Pipe()
+	ios.Out = pw
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- root.Run(ctx, []string{"sandbox", "serve", "--plan", "professional", "--speedup", "100", "--bucket", "clients=3:7/s", "--addr", "127.0.0.1:0"}, ios, testEnv(dir))
+		pw.Close()
+	}()
+	var printed strings.Builder
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "Press Ctrl-C") {
+		printed.WriteString(sc.Text() + "\n")
+	}
+	go io.Copy(io.Discard, pr)
+	cancel()
+	<-done
+	want := "  rate limits    read-users burst 40, 50000/min\n                 write-users burst 20, 20000/min\n" +
+		"                 clients burst 3, 42000/min\n                 other burst 10, 15000/min\n"
+	if !strings.Contains(printed.String(), want) {
+		t.Errorf("serve output lacks\n%s\n%s", want, printed.String())
+	}
 	tok := token(t, base)
 	do := func(method, path, body string) (int, http.Header) {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))

@@ -205,7 +205,7 @@ func describeLimits(lim sandbox.Limits) []string {
 		if len(lim) == 1 {
 			name = "all"
 		}
-		out = append(out, fmt.Sprintf("%s burst %d, %s/min", name, b.Burst, strconv.FormatFloat(b.Rate*60, 'f', -1, 64)))
+		out = append(out, fmt.Sprintf("%s burst %d, %s/min", name, b.Burst, strconv.FormatFloat(math.Round(b.Rate*60*1000)/1000, 'f', -1, 64)))
 	}
 	return out
 }
