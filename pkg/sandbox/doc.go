@@ -22,7 +22,8 @@
 //   - DELETE of a missing client is 204, as recorded for users;
 //   - search supports field:value, field:"value", dotted metadata paths,
 //     _exists_:path, * and ? wildcards, *:*, AND/OR/NOT and parentheses,
-//     and ranges field:[a TO b] / {a TO b} / mixed, with * for an open end;
+//     ranges field:[a TO b] / {a TO b} / mixed, with * for an open end,
+//     and field:>v, >=v, <v, <=v;
 //     range ends that are dates (midnight UTC) or ISO 8601 timestamps
 //     compare as instants; email, name, nickname, given_name, family_name
 //     and username match without regard to case, everything else exactly;

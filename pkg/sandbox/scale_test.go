@@ -38,6 +38,11 @@ func TestSearchRangesAndSort(t *testing.T) {
 		{`created_at:[2024-01-17T11:00:00.001Z TO *] AND NOT _exists_:user_metadata`, "created_at:1", "google-oauth2|1089347 samlp|acme|jdoe@acme.example/ops"},
 		{`(created_at:[* TO 2024-01-16] OR app_metadata.plan:"trial") AND email_verified:true`, "", "auth0|jane1 google-oauth2|1089347"},
 		{`logins_count:[3 TO 5]`, "", "auth0|jane1 google-oauth2|1089347"},
+		{`created_at:>2024-01-18T12:00:00.000Z`, "", "samlp|acme|jdoe@acme.example/ops"},
+		{`created_at:>=2024-01-18T12:00:00.000Z`, "", "google-oauth2|1089347 samlp|acme|jdoe@acme.example/ops"},
+		{`created_at:<2024-01-16T10:00:00.000Z`, "", "auth0|jane1"},
+		{`(created_at:<=2024-01-16T10:00:00.000Z)`, "", "auth0|jane1 auth0|john2"},
+		{`logins_count:>3 AND logins_count:<12`, "", "google-oauth2|1089347"},
 		{`logins_count:{3 TO *}`, "logins_count:1", "google-oauth2|1089347 samlp|acme|jdoe@acme.example/ops"},
 		{`app_metadata.employee_no:[12345678901234567890 TO 12345678901234567890]`, "", "samlp|acme|jdoe@acme.example/ops"},
 		{`app_metadata.employee_no:[12345678901234567891 TO *]`, "", ""},
@@ -50,7 +55,7 @@ func TestSearchRangesAndSort(t *testing.T) {
 			t.Errorf("q=%s sort=%s: got %q (total %d), want %q", c.q, c.sort, got, total, c.want)
 		}
 	}
-	for _, bad := range []string{`created_at:[2024 TO`, `created_at:[2024-01-01 2024-02-01]`, `created_at:[ TO *]`, `_exists_:[a TO b]`} {
+	for _, bad := range []string{`created_at:>`, `created_at:<=*`, `created_at:[2024 TO`, `created_at:[2024-01-01 2024-02-01]`, `created_at:[ TO *]`, `_exists_:[a TO b]`} {
 		r := e.do("GET", "/api/v2/users?q="+url.QueryEscape(bad), "")
 		if r.status != 400 || r.get("errorCode").String() != "invalid_query_string" {
 			t.Errorf("q=%s: %d %s", bad, r.status, r.body)

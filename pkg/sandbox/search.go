@@ -11,7 +11,7 @@ import (
 // field:value, field:"quoted value", dotted metadata paths, _exists_:path,
 // * and ? wildcards in unquoted values, *:*, AND/OR/NOT (&&, ||, !),
 // parentheses, and ranges field:[a TO b] with [ ] inclusive, { } exclusive
-// (mixed too) and * for an open end. Terms side by side are OR-ed, as in
+// (mixed too) and * for an open end, and field:>v, >=v, <v, <=v. Terms side by side are OR-ed, as in
 // Lucene. Matching is exact, except that the profile's text fields (email,
 // name, ...) ignore case. Range ends that are dates (2024-01-02, midnight
 // UTC) or ISO 8601 timestamps compare as instants with date values,
@@ -355,9 +355,12 @@ func (p *qparser) term() (matcher, error) {
 		return termQ{value: v, wild: wild}, nil
 	}
 	p.pos++ // ':'
-	if p.pos < len(p.s) && (p.s[p.pos] == '[' || p.s[p.pos] == '{') {
+	if p.pos < len(p.s) && strings.IndexByte("[{<>", p.s[p.pos]) >= 0 {
 		if fwild || field == "_exists_" {
 			return nil, errors.New("Invalid query: a range needs a field name")
+		}
+		if c := p.s[p.pos]; c == '<' || c == '>' {
+			return p.compareTerm(field)
 		}
 		return p.rangeTerm(field)
 	}

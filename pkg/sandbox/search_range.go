@@ -122,12 +122,32 @@ func (p *qparser) rangeTerm(field string) (matcher, error) {
 	return rangeQ{field: field, lo: newBound(lo, loInc), hi: newBound(hi, hiInc)}, nil
 }
 
+// compareTerm reads >v, >=v, <v or <=v after "field:" (a one-sided range).
+func (p *qparser) compareTerm(field string) (matcher, error) {
+	op := p.s[p.pos : p.pos+1]
+	p.pos++
+	if p.pos < len(p.s) && p.s[p.pos] == '=' {
+		op += "="
+		p.pos++
+	}
+	v, err := p.rangeEnd()
+	if err != nil || v == "*" {
+		return nil, errors.New("Invalid query: missing value after " + field + ":" + op)
+	}
+	open := newBound("*", true)
+	b := newBound(v, strings.HasSuffix(op, "="))
+	if op[0] == '>' {
+		return rangeQ{field: field, lo: b, hi: open}, nil
+	}
+	return rangeQ{field: field, lo: open, hi: b}, nil
+}
+
 func (p *qparser) rangeEnd() (string, error) {
 	if p.pos < len(p.s) && p.s[p.pos] == '"' {
 		return p.quoted()
 	}
 	start := p.pos
-	for p.pos < len(p.s) && strings.IndexByte(" \t\r\n]}", p.s[p.pos]) < 0 {
+	for p.pos < len(p.s) && strings.IndexByte(" \t\r\n]})", p.s[p.pos]) < 0 {
 		p.pos++
 	}
 	if p.pos == start {
