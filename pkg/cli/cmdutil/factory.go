@@ -3,6 +3,7 @@
 package cmdutil
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/build"
 	"github.com/a0meta/a0meta/pkg/config"
+	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/a0meta/a0meta/pkg/mgmt"
@@ -26,24 +28,31 @@ type GlobalOptions struct {
 	Timeout  time.Duration
 }
 
-// Factory builds, once per run, what commands need. Commands take the
-// functions they use in their options, so tests can replace them.
+// Factory builds, once per run, what commands need. Each NewCmdX copies the
+// streams and the methods it uses (API, Where, ...) into its options
+// struct, and its run function sees only those, so tests replace them
+// without a factory.
 type Factory struct {
 	IO     *iostreams.IOStreams
 	Env    config.Env
 	Global GlobalOptions
 
-	settings *config.Settings
-	api      *mgmt.Client
-	closers  []func() error
-	warned   bool
+	settings    *config.Settings
+	settingsErr error
+	resolved    bool
+	api         *mgmt.Client
+	closers     []func() error
+	warned      bool
 }
 
-// Settings resolves configuration once.
+// Settings resolves configuration once per run, failure included: the
+// config file is read and parsed once, and every caller sees the same
+// answer.
 func (f *Factory) Settings() (*config.Settings, error) {
-	if f.settings != nil {
-		return f.settings, nil
+	if f.resolved {
+		return f.settings, f.settingsErr
 	}
+	f.resolved = true
 	s, err := config.Resolve(config.Flags{
 		Profile:    f.Global.Profile,
 		Domain:     f.Global.Domain,
@@ -51,30 +60,44 @@ func (f *Factory) Settings() (*config.Settings, error) {
 		Audience:   f.Global.Audience,
 		ConfigFile: f.Global.Config,
 	}, f.Env)
-	if err != nil {
-		// Partial settings (no domain) are returned for `config view`.
-		return s, err
-	}
-	f.settings = s
-	if !f.warned {
+	// Partial settings (no domain) come with the error, for `config view`.
+	f.settings, f.settingsErr = s, err
+	// Warnings come first even when resolving failed: a misspelt key
+	// (domian:) is often why no domain was found.
+	if s != nil && !f.warned {
 		f.warned = true
 		for _, w := range s.Warnings {
 			fmt.Fprintf(f.IO.ErrOut, "a0meta: warning: %s\n", w)
 		}
 	}
-	return s, nil
+	return s, err
 }
 
-// Where names the tenant (and profile) for summary lines.
+// GlobalArgs are the tenant-choosing global flags that were given, as
+// arguments to repeat in a command line a0meta suggests.
+func (f *Factory) GlobalArgs() []string {
+	var out []string
+	for _, fl := range []struct{ name, value string }{
+		{"--config", f.Global.Config},
+		{"--profile", f.Global.Profile},
+		{"--domain", f.Global.Domain},
+		{"--client-id", f.Global.ClientID},
+		{"--audience", f.Global.Audience},
+	} {
+		if fl.value != "" {
+			out = append(out, fl.name, fl.value)
+		}
+	}
+	return out
+}
+
+// Where names the tenant for summary lines: the domain and where it
+// really came from (config.Settings.Where).
 func (f *Factory) Where() string {
-	s := f.settings
-	if s == nil {
+	if f.settings == nil || f.settingsErr != nil {
 		return "(no tenant)"
 	}
-	if s.Profile != "" {
-		return fmt.Sprintf("%s (profile %s)", s.Domain.Value, s.Profile)
-	}
-	return s.Domain.Value
+	return f.settings.Where()
 }
 
 // API returns the Management API client, starting the in-process sandbox
@@ -90,11 +113,16 @@ func (f *Factory) API() (metaops.API, error) {
 	if s.Sandbox {
 		dir, err := config.DataDir(f.Env)
 		if err != nil {
-			return nil, err
+			return nil, failure.Wrap(failure.General, err, "cannot keep the sandbox tenant's state (the data directory)")
 		}
-		local, err := startSandbox(f.IO.ErrOut, filepath.Join(dir, "sandbox.json"))
+		state := filepath.Join(dir, "sandbox.json")
+		local, err := startSandbox(f.IO.ErrOut, state)
+		var coded failure.Coder
+		if err != nil && !errors.As(err, &coded) {
+			return nil, failure.Wrap(failure.General, err, "cannot keep the sandbox tenant's state in %s", state)
+		}
 		if err != nil {
-			return nil, err
+			return nil, err // interrupted, or a damaged state: already explained
 		}
 		f.closers = append(f.closers, local.Close)
 		s.BaseURL = local.URL
@@ -157,4 +185,4 @@ func (f *Factory) Close() error {
 }
 
 // Warn prints a warning line on stderr.
-func Warn(w io.Writer, msg string) { fmt.Fprintf(w, "a0meta: warning: %s\n", msg) }
+func Warn(w io.Writer, msg string) { fmt.Fprintf(w, "a0meta: warning: %s\n", Sanitize(msg, true)) }
