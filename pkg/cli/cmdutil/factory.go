@@ -3,6 +3,7 @@
 package cmdutil
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -14,7 +15,6 @@ import (
 	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/a0meta/a0meta/pkg/mgmt"
-	"github.com/a0meta/a0meta/pkg/sandbox"
 )
 
 // GlobalOptions are the root command's persistent flags.
@@ -141,9 +141,13 @@ func (f *Factory) Client() (*mgmt.Client, error) {
 			return nil, failure.Wrap(failure.General, err, "cannot keep the sandbox tenant's state (the data directory)")
 		}
 		state := filepath.Join(dir, "sandbox.json")
-		local, err := sandbox.StartLocal(state)
-		if err != nil {
+		local, err := startSandbox(f.IO.ErrOut, state)
+		var coded failure.Coder
+		if err != nil && !errors.As(err, &coded) {
 			return nil, failure.Wrap(failure.General, err, "cannot keep the sandbox tenant's state in %s", state)
+		}
+		if err != nil {
+			return nil, err // interrupted, or a damaged state: already explained
 		}
 		f.closers = append(f.closers, local.Close)
 		s.BaseURL = local.URL
