@@ -156,13 +156,10 @@ func (e *UncertainError) Unwrap() error { return e.Err }
 // ExitCode is 130 when the run was interrupted, else 1.
 func (e *UncertainError) ExitCode() failure.Code {
 	if errors.Is(e.Err, context.Canceled) {
-		return interrupted
+		return failure.Interrupted
 	}
 	return failure.General
 }
-
-// interrupted is the shell's code for a process stopped by SIGINT.
-const interrupted failure.Code = 130
 
 // DeadlineError is the whole command (or one target of a bulk run)
 // outliving its deadline. It unwraps to context.DeadlineExceeded.

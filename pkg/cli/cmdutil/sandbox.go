@@ -13,9 +13,6 @@ import (
 	"github.com/a0meta/a0meta/pkg/sandbox"
 )
 
-// Interrupted is the exit code of a command stopped by SIGINT or SIGTERM.
-const Interrupted failure.Code = 130
-
 // WaitingForSandbox is said on stderr while another a0meta holds the
 // sandbox's state file.
 const WaitingForSandbox = "waiting for another a0meta using the sandbox"
@@ -35,7 +32,7 @@ func LockSandbox(ctx context.Context, errOut io.Writer, file string) (*sandbox.H
 
 func lockError(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return failure.New(Interrupted, "interrupted")
+		return failure.New(failure.Interrupted, "interrupted")
 	}
 	return err
 }

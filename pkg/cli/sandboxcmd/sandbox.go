@@ -391,9 +391,7 @@ created_at.
 
 Without --data it seeds the built-in sandbox profile's tenant.`,
 		Example: `  a0meta sandbox seed --users 10000
-  a0meta --profile sandbox user meta get user00042@example.com
-
-  a0meta sandbox seed --users 100000 --same-instant 1500 --data ./big.json
+  a0meta sandbox seed --users 20000 --same-instant 1500 --data ./big.json
   a0meta sandbox serve --data ./big.json`,
 		Args: cmdutil.ExactArgs(0, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
