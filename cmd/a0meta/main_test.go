@@ -64,9 +64,11 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"sandbox":  cmdSandbox,
-			"jsonpath": cmdJSONPath,
-			"status":   cmdStatus,
+			"sandbox":   cmdSandbox,
+			"jsonpath":  cmdJSONPath,
+			"status":    cmdStatus,
+			"badtenant": cmdBadTenant,
+			"mkfile":    cmdMkfile,
 		},
 	})
 }

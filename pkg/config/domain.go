@@ -74,7 +74,7 @@ func NormalizeDomain(d string) (baseURL string, host string, err error) {
 			port = ""
 		}
 	}
-	if scheme == "http" && !isLoopback(hostname) {
+	if scheme == "http" && !IsLoopback(hostname) {
 		return "", "", failure.Usagef("domain %q: plain http:// is only allowed for loopback hosts (127.0.0.1, ::1, localhost); use https://", d)
 	}
 	host = hostname
@@ -133,8 +133,10 @@ func asciiDomain(d, base string) string {
 	return hostOf(base)
 }
 
-func isLoopback(hostname string) bool {
-	if hostname == "localhost" {
+// IsLoopback reports whether hostname (no port, no brackets) is localhost
+// or a loopback address.
+func IsLoopback(hostname string) bool {
+	if strings.EqualFold(hostname, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(hostname)

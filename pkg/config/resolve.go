@@ -5,17 +5,18 @@ import (
 	"strings"
 
 	"github.com/a0meta/a0meta/pkg/failure"
+	"github.com/a0meta/a0meta/pkg/sandbox"
 )
 
-// The built-in sandbox profile. The sandbox package serves the same
-// literal values; they are demo credentials of a local emulator, not
-// secrets. The domain and audience are virtual and stable (not the
-// server's ephemeral port) so sandbox tokens are cached like a tenant's.
+// The built-in sandbox profile, as the sandbox package serves it: demo
+// credentials of a local emulator, not secrets. The domain and audience are
+// virtual and stable (not the server's ephemeral port) so sandbox tokens
+// are cached like a tenant's.
 const (
-	SandboxDomain       = "sandbox.a0meta.local"
-	SandboxClientID     = "a0meta-sandbox"
-	SandboxClientSecret = "sandbox-secret-not-for-production"
-	SandboxAudience     = "https://sandbox.a0meta.local/api/v2/"
+	SandboxDomain       = sandbox.VirtualDomain
+	SandboxClientID     = sandbox.DemoClientID
+	SandboxClientSecret = sandbox.DemoClientSecret
+	SandboxAudience     = sandbox.VirtualAudience
 )
 
 // Sources of values that are not a profile.

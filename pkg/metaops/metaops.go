@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -320,6 +321,10 @@ func Send(ctx context.Context, api API, res *ChangeResult) error {
 		resp, err = api.PatchUser(ctx, res.Target.ID, res.Body)
 	}
 	if err != nil {
+		var unc *mgmt.UncertainError
+		if errors.As(err, &unc) {
+			return &UnconfirmedWriteError{Target: res.Target, Err: unc}
+		}
 		return err
 	}
 	res.Sent = true

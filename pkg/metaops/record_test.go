@@ -52,7 +52,7 @@ func TestSendRecords(t *testing.T) {
 	tn := newTenant(t)
 	rec := &recorder{tn: tn}
 	ctx := metaops.WithRecorder(context.Background(), rec)
-	res, err := metaops.Apply(ctx, tn.api, metaops.Change{Kind: metaops.UserMetadata, Target: "auth0|jane1", Ops: []metaedit.Op{assignment(t, "plan=pro")}})
+	res, err := apply(ctx, tn.api, metaops.Change{Kind: metaops.UserMetadata, Target: "auth0|jane1", Ops: []metaedit.Op{assignment(t, "plan=pro")}})
 	if err != nil || !res.Sent {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -66,7 +66,7 @@ func TestSendRecords(t *testing.T) {
 
 	// Nothing to change: nothing recorded.
 	rec.events = nil
-	if _, err := metaops.Apply(ctx, tn.api, metaops.Change{Kind: metaops.UserMetadata, Target: "auth0|jane1", Ops: []metaedit.Op{assignment(t, "plan=pro")}}); err != nil {
+	if _, err := apply(ctx, tn.api, metaops.Change{Kind: metaops.UserMetadata, Target: "auth0|jane1", Ops: []metaedit.Op{assignment(t, "plan=pro")}}); err != nil {
 		t.Fatal(err)
 	}
 	if len(rec.events) != 0 {
@@ -77,7 +77,7 @@ func TestSendRecords(t *testing.T) {
 	rec.events = nil
 	tn.requests()
 	tn.srv.InjectFault(sandbox.Fault{Method: "PATCH", PathPrefix: "/api/v2/clients/", Status: 400, Body: `{"statusCode":400,"error":"Bad Request","message":"no"}`})
-	_, err = metaops.Apply(ctx, tn.api, metaops.Change{Kind: metaops.ClientMetadata, Target: "myclientid123", Ops: []metaedit.Op{assignment(t, "k=v")}})
+	_, err = apply(ctx, tn.api, metaops.Change{Kind: metaops.ClientMetadata, Target: "myclientid123", Ops: []metaedit.Op{assignment(t, "k=v")}})
 	if err == nil {
 		t.Fatal("the injected 400 was not an error")
 	}
@@ -93,7 +93,7 @@ func TestSendRecordRefusal(t *testing.T) {
 	refuse := errors.New("disk full")
 	rec := &recorder{tn: tn, refuse: refuse}
 	ctx := metaops.WithRecorder(context.Background(), rec)
-	_, err := metaops.Apply(ctx, tn.api, metaops.Change{Kind: metaops.UserMetadata, Target: "auth0|jane1", Ops: []metaedit.Op{assignment(t, "plan=pro")}})
+	_, err := apply(ctx, tn.api, metaops.Change{Kind: metaops.UserMetadata, Target: "auth0|jane1", Ops: []metaedit.Op{assignment(t, "plan=pro")}})
 	if !errors.Is(err, refuse) {
 		t.Fatalf("err = %v", err)
 	}
@@ -104,3 +104,4 @@ func TestSendRecordRefusal(t *testing.T) {
 		t.Errorf("user_metadata = %s", v)
 	}
 }
+

@@ -3,6 +3,7 @@
 package cmdutil
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -14,7 +15,6 @@ import (
 	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/a0meta/a0meta/pkg/mgmt"
-	"github.com/a0meta/a0meta/pkg/sandbox"
 )
 
 // GlobalOptions are the root command's persistent flags.
@@ -26,6 +26,11 @@ type GlobalOptions struct {
 	Audience string
 	Debug    string // "", "on" or "redact-values"
 	Timeout  time.Duration
+	// Deadline bounds the time a command spends on the tenant in all
+	// (tokens, lookups, reads, writes, every attempt). Time waiting on the
+	// user (an editor, a prompt) does not count. A bulk run applies it per
+	// target instead: see Client.
+	Deadline time.Duration
 	// NoHistory: do not record this run's writes.
 	NoHistory bool
 }
@@ -42,7 +47,8 @@ type Factory struct {
 	settings    *config.Settings
 	settingsErr error
 	resolved    bool
-	api         *mgmt.Client
+	client      *mgmt.Client
+	api         metaops.API
 	tokens      mgmt.TokenProvider
 	closers     []func() error
 	warned      bool
@@ -103,11 +109,30 @@ func (f *Factory) Where() string {
 	return f.settings.Where()
 }
 
-// API returns the Management API client, starting the in-process sandbox
-// for the built-in sandbox profile.
+// API returns the Management API client for a command on one target, its
+// time on the tenant bounded by --deadline in all. It starts the
+// in-process sandbox for the built-in sandbox profile.
 func (f *Factory) API() (metaops.API, error) {
 	if f.api != nil {
 		return f.api, nil
+	}
+	c, err := f.Client()
+	if err != nil {
+		return nil, err
+	}
+	f.api = &deadlineAPI{c: c, d: f.Global.Deadline, left: f.Global.Deadline}
+	return f.api, nil
+}
+
+// Client returns the Management API client without the command's
+// deadline. A run over many targets bounds each one itself:
+//
+//	ctx, cancel := mgmt.WithDeadline(ctx, f.Global.Deadline)
+//	... metaops calls for one target with ctx ...
+//	cancel()
+func (f *Factory) Client() (*mgmt.Client, error) {
+	if f.client != nil {
+		return f.client, nil
 	}
 	s, err := f.Settings()
 	if err != nil {
@@ -119,9 +144,13 @@ func (f *Factory) API() (metaops.API, error) {
 			return nil, failure.Wrap(failure.General, err, "cannot keep the sandbox tenant's state (the data directory)")
 		}
 		state := filepath.Join(dir, "sandbox.json")
-		local, err := sandbox.StartLocal(state)
-		if err != nil {
+		local, err := startSandbox(f.IO.ErrOut, state)
+		var coded failure.Coder
+		if err != nil && !errors.As(err, &coded) {
 			return nil, failure.Wrap(failure.General, err, "cannot keep the sandbox tenant's state in %s", state)
+		}
+		if err != nil {
+			return nil, err // interrupted, or a damaged state: already explained
 		}
 		f.closers = append(f.closers, local.Close)
 		s.BaseURL = local.URL
@@ -143,16 +172,12 @@ func (f *Factory) API() (metaops.API, error) {
 	if s.Token.Value != "" {
 		opts.Tokens = mgmt.StaticToken(s.Token.Value)
 	} else {
-		// The token request goes through a client of its own so that it
-		// gets the same retries, trace and User-Agent as API calls.
-		tokenHTTP, err := mgmt.New(opts)
-		if err != nil {
-			return nil, err
-		}
 		cacheDir, err := config.CacheDir(f.Env)
 		if err != nil {
 			return nil, err
 		}
+		// mgmt.New sends the token request through the client's own
+		// stack: same retries, trace, User-Agent and connection.
 		opts.Tokens = &mgmt.ClientCredentials{
 			TokenURL:     s.BaseURL + "/oauth/token",
 			ClientID:     s.ClientID.Value,
@@ -160,15 +185,28 @@ func (f *Factory) API() (metaops.API, error) {
 			Audience:     s.Audience.Value,
 			Cache:        &config.TokenCache{Dir: cacheDir},
 			CacheKey:     s.TokenCacheKey(),
-			HTTPClient:   tokenHTTP.HTTPClient(),
+			Warn:         func(msg string) { Warn(f.IO.ErrOut, msg) },
 		}
 	}
 	c, err := mgmt.New(opts)
 	if err != nil {
 		return nil, err
 	}
-	f.api, f.tokens = c, opts.Tokens
+	f.client, f.tokens = c, opts.Tokens
 	return c, nil
+}
+
+// Redact scrubs a message as --debug traces are scrubbed: the client
+// secret and token in effect, every credential the client has seen, and
+// values of credential-named fields. Every error line goes through it.
+func (f *Factory) Redact(msg string) string {
+	if f.client != nil {
+		msg = f.client.Redact(msg)
+	}
+	if s := f.settings; s != nil {
+		msg = mgmt.RedactValues(msg, s.ClientSecret.Value, s.Token.Value)
+	}
+	return msg
 }
 
 // Close releases what API started (the in-process sandbox saves its state).

@@ -1,6 +1,9 @@
 package cmdutil
 
-import "testing"
+import (
+	"testing"
+	"unicode"
+)
 
 func TestSanitize(t *testing.T) {
 	tests := []struct {
@@ -29,7 +32,7 @@ func FuzzSanitize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		out := Sanitize(s)
 		for _, r := range out {
-			if unsafeRune(r, false) {
+			if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
 				t.Fatalf("Sanitize(%q) = %q keeps %U", s, out, r)
 			}
 		}

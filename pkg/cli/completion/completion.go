@@ -40,16 +40,6 @@ func Register(root *cobra.Command, f *cmdutil.Factory) {
 	if child(root, "completion") == nil {
 		root.AddCommand(NewCmdCompletion(f))
 	}
-	// `config set-profile NAME` names a profile to write: existing ones.
-	if sp := child(child(root, "config"), "set-profile"); sp != nil && sp.ValidArgsFunction == nil {
-		profiles := Profiles(f, false)
-		sp.ValidArgsFunction = func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-			if len(args) > 0 {
-				return nil, quiet
-			}
-			return profiles(cmd, args, toComplete)
-		}
-	}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		if !c.HasSubCommands() && c.ValidArgsFunction == nil && len(c.ValidArgs) == 0 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/cli/completion"
 	"github.com/a0meta/a0meta/pkg/config"
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/spf13/cobra"
@@ -112,6 +113,7 @@ type SetProfileOptions struct {
 // NewCmdSetProfile returns `config set-profile`; runF replaces the write in tests.
 func NewCmdSetProfile(f *cmdutil.Factory, runF func(*SetProfileOptions) error) *cobra.Command {
 	opts := &SetProfileOptions{}
+	profiles := completion.Profiles(f, false)
 	cmd := &cobra.Command{
 		Use:   "set-profile NAME [--domain DOMAIN --client-id ID] [--default]",
 		Short: "Write a profile to the config file (mode 0600)",
@@ -132,6 +134,13 @@ and no secret is read.`,
   a0meta config set-profile ci --domain example.auth0.com --client-id XyZ --no-secret
   a0meta config set-profile prod --default`,
 		Args: cmdutil.ExactArgs(1, "NAME"),
+		// NAME is a profile to write: offer the existing ones.
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return profiles(cmd, args, toComplete)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			creds := opts.Domain != "" || opts.ClientID != ""

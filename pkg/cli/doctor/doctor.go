@@ -22,6 +22,7 @@ import (
 	"github.com/a0meta/a0meta/pkg/history"
 	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/metaops"
+	"github.com/a0meta/a0meta/pkg/mgmt"
 	"github.com/spf13/cobra"
 	"github.com/tidwall/gjson"
 )
@@ -33,8 +34,10 @@ type Options struct {
 	// Token gets the access token as commands would (after API).
 	Token func(context.Context) (string, error)
 	API   func() (metaops.API, error)
-	// CacheDir is the token cache's directory.
+	// CacheDir is the token cache's directory; CacheKey the key of this
+	// run's token in it ("" when the token is not cached).
 	CacheDir func() (string, error)
+	CacheKey func() string
 	Log      func(*config.Settings) (*history.Log, error)
 	// NoHistory is --no-history.
 	NoHistory bool
@@ -49,6 +52,12 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 		IO: f.IO, Settings: f.Settings, API: f.API, Log: f.HistoryLog, now: time.Now,
 		Token:    func(ctx context.Context) (string, error) { return f.Tokens().Token(ctx) },
 		CacheDir: func() (string, error) { return config.CacheDir(f.Env) },
+		CacheKey: func() string {
+			if cc, ok := f.Tokens().(*mgmt.ClientCredentials); ok && cc.Cache != nil {
+				return cc.StoreKey()
+			}
+			return ""
+		},
 	}
 	cmd := &cobra.Command{
 		Use:   "doctor",
@@ -204,8 +213,8 @@ func Run(ctx context.Context, opts *Options) error {
 	r.TokenSource = "client credentials"
 	if s.Token.Value != "" && !s.Sandbox {
 		r.TokenSource = s.Token.Source
-	} else if dir, err := opts.CacheDir(); err == nil {
-		key := s.TokenCacheKey()
+	} else if dir, err := opts.CacheDir(); err == nil && opts.CacheKey() != "" {
+		key := opts.CacheKey()
 		cacheFile = filepath.Join(dir, "tokens", key+".json")
 		if ct, err := (&config.TokenCache{Dir: dir}).Load(key); err == nil && ct != nil && ct.AccessToken == tok {
 			exp := ct.Expiry.UTC()

@@ -54,7 +54,7 @@ func NewCmdUnset(f *cmdutil.Factory, noun Noun, runF func(*UnsetOptions) error) 
 root keys that change (a removed root key is sent as null). Removing a path
 that is not there changes nothing, sends nothing and exits 0.
 
-` + noun.targetHelp(),
+` + asReadHelp[noun] + noun.targetHelp(),
 		Example: example,
 		Args:    cmdutil.MinimumArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -83,4 +83,13 @@ that is not there changes nothing, sends nothing and exits 0.
 	addAppFlag(cmd, noun, &opts.App)
 	addWriteFlags(cmd, &opts.writeOptions)
 	return cmd
+}
+
+// asReadHelp explains several PATHs; client keys are flat, so only users
+// can hit the array case.
+var asReadHelp = map[Noun]string{
+	User: `All PATHs name elements of the document as read, as jq's del does: on
+tags ["a","b","c"], "unset USER tags.0 tags.1" leaves ["c"].
+
+`,
 }

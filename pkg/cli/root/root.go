@@ -75,6 +75,7 @@ Try it without an Auth0 account on the built-in sandbox tenant:
 	for _, name := range []string{"domain", "client-id", "audience", "timeout"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}
+	pf.DurationVar(&g.Deadline, "deadline", cmdutil.DefaultDeadline, "Time limit for all of a command's requests together, retries included")
 
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return failure.Usagef("%s\nRun '%s --help' for usage.", err, c.CommandPath())
@@ -82,6 +83,9 @@ Try it without an Auth0 account on the built-in sandbox tenant:
 	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
 		if g.Timeout <= 0 {
 			return failure.Usagef("invalid --timeout %s: it must be positive", g.Timeout)
+		}
+		if g.Deadline <= 0 {
+			return failure.Usagef("invalid --deadline %s: it must be positive", g.Deadline)
 		}
 		if err := cmdutil.OneOf("debug", g.Debug, append([]string{""}, completion.Names(debugModes)...)...); err != nil {
 			return err
@@ -139,7 +143,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams, env config
 	}
 	err = classify(ctx, err)
 	code := failure.CodeOf(err)
-	printError(io, err, code, wantsJSON(executed, args))
+	printError(io, err, code, wantsJSON(executed, args), f.Redact)
 	return int(code)
 }
 
@@ -197,12 +201,13 @@ func wantsJSON(cmd *cobra.Command, args []string) bool {
 	return json
 }
 
-func printError(io *iostreams.IOStreams, err error, code failure.Code, asJSON bool) {
+func printError(io *iostreams.IOStreams, err error, code failure.Code, asJSON bool, redact func(string) string) {
 	msg := err.Error()
 	var fe *failure.Error
 	if errors.As(err, &fe) && fe.Msg == "usage" && fe.Err != nil {
 		msg = fe.Err.Error()
 	}
+	msg = redact(msg)
 	if asJSON {
 		e := jsonError{ExitCode: int(code), Message: msg}
 		var hd failure.HTTPDetail
