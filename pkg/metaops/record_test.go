@@ -104,4 +104,3 @@ func TestSendRecordRefusal(t *testing.T) {
 		t.Errorf("user_metadata = %s", v)
 	}
 }
-
