@@ -49,13 +49,16 @@ type sample struct {
 }
 
 const (
-	ringSize      = 1024
-	minSamples    = 32
-	minWindow     = 250 * time.Millisecond
-	maxWindow     = 10 * time.Second
-	rampEvery     = 100 * time.Millisecond
-	minRate       = 0.1 // tokens per second: never stall completely
-	throttleScale = 0.5 // rate factor at remaining 0
+	ringSize       = 1024
+	minSamples     = 32
+	minWindow      = 250 * time.Millisecond
+	minSlowSamples = 8
+	minSlowWindow  = 2 * time.Second
+	maxWindow      = 60 * time.Second
+	rampEvery      = 100 * time.Millisecond
+	maxStep        = 2 * time.Second
+	minRate        = 0.1 // tokens per second: never stall completely
+	throttleScale  = 0.5 // rate factor at remaining 0
 )
 
 type pace struct {
@@ -69,7 +72,12 @@ type pace struct {
 	seq      int64 // samples taken
 	capped   int64 // seq of the last sample with a full bucket (0: none)
 	lastRamp time.Time
-	blocked  time.Time // no request before this (after a 429 before any estimate)
+	blocked  time.Time     // no request before this (after a 429 before any estimate)
+	probing  bool          // the first request is out
+	known    chan struct{} // closed once the bucket is known
+	lastCut  time.Time     // the last decrease after a 429
+	measured bool          // est has been measured, not only guessed
+	adj      float64       // correction learnt from 429s, at most 1
 
 	answers, throttled int64
 }
@@ -77,7 +85,7 @@ type pace struct {
 func (p *Pacer) get(b mgmt.Bucket) *pace {
 	pc := p.buckets[b]
 	if pc == nil {
-		pc = &pace{}
+		pc = &pace{adj: 1}
 		p.buckets[b] = pc
 	}
 	return pc
@@ -85,37 +93,59 @@ func (p *Pacer) get(b mgmt.Bucket) *pace {
 
 // Wait blocks until a request to bucket b may be sent.
 func (p *Pacer) Wait(ctx context.Context, b mgmt.Bucket) error {
-	d := p.reserve(b, p.now())
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		p.mu.Lock()
-		p.get(b).inflight--
-		p.mu.Unlock()
-		return ctx.Err()
+	for {
+		d, first := p.reserve(b, p.now())
+		if first != nil {
+			select {
+			case <-first:
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if d <= 0 {
+			return nil
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
 	}
 }
 
-// reserve takes a token for one request at now and says how long to wait.
-func (p *Pacer) reserve(b mgmt.Bucket, now time.Time) time.Duration {
+// maxPoll bounds one wait for a token, so a changed rate takes effect
+// soon: waiters are not queued at the rate of the moment they arrived.
+const maxPoll = 50 * time.Millisecond
+
+// reserve takes a token for one request at now (d == 0) or says how long
+// to wait before asking again. While a bucket is unknown one request
+// probes it: the others get a channel that is closed when its answer has
+// been observed.
+func (p *Pacer) reserve(b mgmt.Bucket, now time.Time) (d time.Duration, first <-chan struct{}) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pc := p.get(b)
-	pc.inflight++
-	var d time.Duration
-	if pc.lim != nil {
-		d = pc.lim.ReserveN(now, 1).DelayFrom(now)
+	if pc.lim == nil {
+		if pc.probing {
+			return 0, pc.known
+		}
+		pc.probing = true
+		pc.known = make(chan struct{})
+		pc.inflight++
+		return 0, nil
 	}
-	if w := pc.blocked.Sub(now); w > d {
-		d = w
+	if pc.blocked.After(now) {
+		return min(pc.blocked.Sub(now), maxPoll), nil
 	}
-	return d
+	if pc.lim.AllowN(now, 1) {
+		pc.inflight++
+		return 0, nil
+	}
+	need := (1 - pc.lim.TokensAt(now)) / float64(pc.lim.Limit())
+	return min(max(time.Duration(need*float64(time.Second)), time.Millisecond), maxPoll), nil
 }
 
 // Observe learns from one answer of bucket b.
@@ -128,8 +158,15 @@ func (p *Pacer) observe(b mgmt.Bucket, info mgmt.RateInfo, ok bool, now time.Tim
 	defer p.mu.Unlock()
 	pc := p.get(b)
 	pc.inflight--
-	if info.Status == 0 {
-		return // no answer
+	if info.Status == 0 || !ok && pc.lim == nil {
+		// No answer, or none that teaches anything: let another probe go.
+		if pc.probing && pc.lim == nil {
+			pc.probing = false
+			close(pc.known)
+		}
+		if info.Status == 0 {
+			return
+		}
 	}
 	pc.answers++
 	throttled := info.Status == 429
@@ -155,33 +192,71 @@ func (p *Pacer) observe(b mgmt.Bucket, info mgmt.RateInfo, ok bool, now time.Tim
 	}
 	if est, valid := pc.estimate(); valid {
 		pc.est = est
+		pc.measured = true
 	}
 	if pc.lim == nil {
 		start := pc.est
 		if start == 0 {
-			start = float64(pc.limit) // a first guess: one bucket a second
+			// A first guess on the low side, a bucket per 10 s: while the
+			// bucket stays full the rate doubles until it does not.
+			start = float64(pc.limit) / 10
 		}
 		pc.lim = rate.NewLimiter(rate.Limit(start), pc.limit)
 		if pc.est == 0 {
 			pc.est = start
 		}
+		if pc.probing {
+			close(pc.known)
+		}
+	}
+	// Steps up and down are spaced by a few refill intervals, so each one
+	// is seen in the answers before the next.
+	step := min(max(rampEvery, time.Duration(4/max(pc.est, minRate)*float64(time.Second))), maxStep)
+	if !pc.measured && pc.throttled == 0 {
+		step = rampEvery // slow start: double quickly
+	}
+	if throttled && now.Sub(pc.lastCut) >= step {
+		// The rate was too high. A measured estimate is biased upwards
+		// where remaining is coarse (small buckets): learn a lasting
+		// correction; a guess is simply cut.
+		if pc.measured {
+			pc.adj = max(0.5, pc.adj*0.95)
+		} else {
+			pc.est *= 0.75
+		}
+		pc.lastCut = now
+	}
+	if full && pc.measured {
+		pc.adj = min(1, pc.adj*1.002)
 	}
 	base := pc.est
-	if rem >= pc.limit*3/4 && now.Sub(pc.lastRamp) >= rampEvery && pc.seq-pc.capped < minSamples {
+	if full && now.Sub(pc.lastRamp) >= step && pc.seq-pc.capped < minSamples {
 		// The bucket stays (nearly) full: the server refills faster than
 		// we send. Go faster until it drains.
-		base = max(base, float64(pc.lim.Limit())) * 2
+		up := 2.0
+		if pc.throttled > 0 {
+			// Past the first 429 the ceiling is near: creep up.
+			up = 1.1
+		}
+		base = max(base, float64(pc.lim.Limit())) * up
 		pc.est = base
 		pc.lastRamp = now
 	}
+	// A small bucket's remaining says little (it is 0 or 1 most of the
+	// time): weigh it less.
 	half := float64(pc.limit) / 2
-	f := 1 + (float64(rem)-half)/float64(pc.limit)
+	gain := min(1, float64(pc.limit)/20)
+	f := 1 + gain*(float64(rem)-half)/float64(pc.limit)
 	f = min(max(f, throttleScale), 2-throttleScale)
-	pc.lim.SetBurstAt(now, pc.limit)
-	pc.lim.SetLimitAt(now, rate.Limit(max(base*f, minRate)))
-	// Never hold more local tokens than the server has left for us.
+	// Sending a burst as big as the bucket would empty it whenever the
+	// local and the server's counts disagree: keep half in reserve.
+	pc.lim.SetBurstAt(now, max(1, pc.limit/2))
+	pc.lim.SetLimitAt(now, rate.Limit(max(base*f*pc.adj, minRate)))
+	// Never hold more local tokens than the server has left for us, less
+	// the requests sent and not answered yet.
+	tok := pc.lim.TokensAt(now)
 	allowed := float64(rem - pc.inflight)
-	if tok := pc.lim.TokensAt(now); tok > allowed && tok >= 1 {
+	if tok > allowed && tok >= 1 {
 		n := int(tok - max(allowed, 0))
 		if n > 0 {
 			pc.lim.ReserveN(now, n)
@@ -208,12 +283,12 @@ func (pc *pace) estimate() (float64, bool) {
 			break
 		}
 	}
-	if pc.seq-i+1 < minSamples {
-		return 0, false
-	}
 	old := pc.ring[i%ringSize]
 	dt := newest.t.Sub(old.t)
-	if dt < minWindow {
+	// Enough answers over enough time that reordering (answers counted
+	// against the wrong sample) is noise: many answers quickly, or a few
+	// over seconds on slow buckets.
+	if n := pc.seq - i + 1; !(n >= minSamples && dt >= minWindow) && !(n >= minSlowSamples && dt >= minSlowWindow) {
 		return 0, false
 	}
 	refilled := float64(newest.ok-old.ok) + float64(newest.rem-old.rem)
