@@ -112,7 +112,11 @@ func (j *Journal) load(want JournalHeader) (keep int64, hasHeader bool, err erro
 				return 0, false, failure.Usagef("journal %s has version %d; this a0meta writes version %d", j.path, h.Version, journalVersion)
 			}
 			if h.Tenant != want.Tenant || h.Operation != want.Operation {
-				return 0, false, failure.Usagef("journal %s records another run (%s on %s), not %s on %s: give a new file to --journal", j.path, h.Command, h.Tenant, want.Command, want.Tenant)
+				this := want.Command
+				if h.Command == want.Command && h.Operation != want.Operation {
+					this += " with other values"
+				}
+				return 0, false, failure.Usagef("journal %s records another run (%s on %s), not this one (%s on %s): give a new file to --journal", j.path, h.Command, h.Tenant, this, want.Tenant)
 			}
 			hasHeader = true
 		} else if len(body) > 0 {

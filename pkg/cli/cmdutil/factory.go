@@ -5,6 +5,7 @@ package cmdutil
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -33,6 +34,9 @@ type Factory struct {
 	IO     *iostreams.IOStreams
 	Env    config.Env
 	Global GlobalOptions
+	// Transport, when set before API is first called, is the base HTTP
+	// transport (bulk commands pace and pool connections with it).
+	Transport http.RoundTripper
 
 	settings *config.Settings
 	api      *mgmt.Client
@@ -109,6 +113,7 @@ func (f *Factory) API() (metaops.API, error) {
 		BaseURL:   s.BaseURL,
 		UserAgent: "a0meta/" + build.Get().Version,
 		Timeout:   f.Global.Timeout,
+		Transport: f.Transport,
 	}
 	if f.Global.Debug != "" {
 		opts.Debug = f.IO.ErrOut

@@ -22,6 +22,7 @@ type ClearOptions struct {
 // NewCmdClear returns `meta clear`; runF replaces the real run in tests.
 func NewCmdClear(f *cmdutil.Factory, noun Noun, runF func(*ClearOptions) error) *cobra.Command {
 	opts := &ClearOptions{common: common{Noun: noun}, f: f}
+	var bf bulkFlags
 	long := `Remove every key of the field. user_metadata and app_metadata are cleared with
 one PATCH of {} (Auth0 then drops app_metadata from the user entirely).
 
@@ -42,8 +43,11 @@ it nothing is read or sent (exit 2). --dry-run needs no --yes.`
 		Short:   "Remove all metadata of the field",
 		Long:    long,
 		Example: example,
-		Args:    cmdutil.ExactArgs(1, noun.target()),
+		Args:    bulkArgs(&bf, cmdutil.ExactArgs(1, noun.target())),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if bf.on() {
+				return runBulkClear(cmd, f, &opts.common, &bf, opts.writeFlags, args)
+			}
 			if err := opts.begin(args, writeFormats...); err != nil {
 				return err
 			}
@@ -68,6 +72,7 @@ it nothing is read or sent (exit 2). --dry-run needs no --yes.`
 	addAppFlag(cmd, noun, &opts.App)
 	addWriteFlags(cmd, &opts.common, &opts.writeFlags)
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation")
+	addBulkFlags(cmd, noun, &bf, &opts.Yes)
 	return cmd
 }
 

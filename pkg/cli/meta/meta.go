@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/cli/user"
 	"github.com/a0meta/a0meta/pkg/metaedit"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/spf13/cobra"
@@ -45,6 +46,7 @@ func NewCmdUser(f *cmdutil.Factory) *cobra.Command {
   a0meta user meta set 'auth0|jane1' plan=pro --app`,
 	}
 	cmd.AddCommand(newCmdMeta(f, User))
+	cmd.AddCommand(user.NewCmdList(f, nil))
 	return cmdutil.Group(cmd)
 }
 

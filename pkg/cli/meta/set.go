@@ -52,6 +52,7 @@ func (v *fileFlag) Set(s string) error {
 func NewCmdSet(f *cmdutil.Factory, noun Noun, runF func(*SetOptions) error) *cobra.Command {
 	opts := &SetOptions{common: common{Noun: noun}, f: f}
 	var specs []fileSpec
+	var bf bulkFlags
 	example := `  # the seed page's example: add a work address, keeping the home one
   a0meta user meta set jane.doe@example.com addresses.work="100 Industrial Way, Anytown, ST 12345"
 
@@ -85,8 +86,11 @@ exists yet, missing objects are created. Values can also come from files:
 --json-file PATH=FILE (its JSON); FILE - is stdin. All are applied in
 command-line order. Setting a value the field already has sends nothing.`,
 		Example: example,
-		Args:    cmdutil.MinimumArgs(1, noun.target()),
+		Args:    bulkArgs(&bf, cmdutil.MinimumArgs(1, noun.target())),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if bf.on() {
+				return runBulkSet(cmd, f, &opts.common, &bf, opts.writeFlags, args, specs)
+			}
 			if err := opts.begin(args, writeFormats...); err != nil {
 				return err
 			}
@@ -112,6 +116,7 @@ command-line order. Setting a value the field already has sends nothing.`,
 	}
 	addAppFlag(cmd, noun, &opts.App)
 	addWriteFlags(cmd, &opts.common, &opts.writeFlags)
+	addBulkFlags(cmd, noun, &bf, nil)
 	cmd.Flags().Var(&fileFlag{kind: metapath.String, specs: &specs, fs: cmd.Flags()}, "value-file", "Set PATH to the text of FILE (- for stdin), one trailing newline dropped (repeatable)")
 	cmd.Flags().Var(&fileFlag{kind: metapath.JSON, specs: &specs, fs: cmd.Flags()}, "json-file", "Set PATH to the JSON in FILE (- for stdin) (repeatable)")
 	return cmd

@@ -22,6 +22,7 @@ type UnsetOptions struct {
 // NewCmdUnset returns `meta unset`; runF replaces the real run in tests.
 func NewCmdUnset(f *cmdutil.Factory, noun Noun, runF func(*UnsetOptions) error) *cobra.Command {
 	opts := &UnsetOptions{common: common{Noun: noun}, f: f}
+	var bf bulkFlags
 	example := `  # remove one nested value, keeping its siblings
   a0meta user meta unset jane.doe@example.com addresses.work
 
@@ -41,8 +42,11 @@ func NewCmdUnset(f *cmdutil.Factory, noun Noun, runF func(*UnsetOptions) error) 
 root keys that change (a removed root key is sent as null). Removing a path
 that is not there changes nothing, sends nothing and exits 0.`,
 		Example: example,
-		Args:    cmdutil.MinimumArgs(1, noun.target()),
+		Args:    bulkArgs(&bf, cmdutil.MinimumArgs(1, noun.target())),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if bf.on() {
+				return runBulkUnset(cmd, f, &opts.common, &bf, opts.writeFlags, args)
+			}
 			if err := opts.begin(args, writeFormats...); err != nil {
 				return err
 			}
@@ -73,5 +77,6 @@ that is not there changes nothing, sends nothing and exits 0.`,
 	}
 	addAppFlag(cmd, noun, &opts.App)
 	addWriteFlags(cmd, &opts.common, &opts.writeFlags)
+	addBulkFlags(cmd, noun, &bf, nil)
 	return cmd
 }
