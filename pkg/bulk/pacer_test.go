@@ -156,3 +156,61 @@ func TestPacerHoldsTheBucketRate(t *testing.T) {
 		})
 	}
 }
+
+// Before the first answer only one request probes the bucket; the others
+// wait for its answer.
+func TestPacerProbesFirst(t *testing.T) {
+	p := NewPacer()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if d, first := p.reserve(mgmt.BucketUserWrite, now); d != 0 || first != nil {
+		t.Fatalf("the probe waits: %v %v", d, first)
+	}
+	_, first := p.reserve(mgmt.BucketUserWrite, now)
+	if first == nil {
+		t.Fatal("a second request went before the probe's answer")
+	}
+	// Another bucket has its own probe.
+	if _, f := p.reserve(mgmt.BucketUserRead, now); f != nil {
+		t.Error("the read bucket waits for the write bucket")
+	}
+	select {
+	case <-first:
+		t.Fatal("released before the answer")
+	default:
+	}
+	p.observe(mgmt.BucketUserWrite, mgmt.RateInfo{Limit: 20, Remaining: 19, Reset: now, Status: 200}, true, now.Add(10*time.Millisecond))
+	select {
+	case <-first:
+	default:
+		t.Fatal("not released by the answer")
+	}
+	if st := p.Stats()[mgmt.BucketUserWrite]; st.Limit != 20 || st.Answers != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// A late answer carries a stale remaining: one whose reset is older than
+// the newest seen teaches nothing.
+func TestPacerIgnoresStaleAnswers(t *testing.T) {
+	p := NewPacer()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	b := mgmt.BucketUserWrite
+	p.reserve(b, now)
+	p.observe(b, mgmt.RateInfo{Limit: 20, Remaining: 19, Reset: now.Add(2 * time.Second), Status: 200}, true, now)
+	pc := p.buckets[b]
+	seq, lim := pc.seq, pc.lim.Limit()
+	p.reserve(b, now)
+	p.observe(b, mgmt.RateInfo{Limit: 20, Remaining: 0, Reset: now.Add(time.Second), Status: 200}, true, now.Add(time.Millisecond))
+	if pc.seq != seq || pc.lim.Limit() != lim {
+		t.Errorf("a stale answer changed the pace: samples %d→%d, rate %v→%v", seq, pc.seq, lim, pc.lim.Limit())
+	}
+	// A fresh one does.
+	p.reserve(b, now)
+	p.observe(b, mgmt.RateInfo{Limit: 20, Remaining: 0, Reset: now.Add(3 * time.Second), Status: 200}, true, now.Add(2*time.Millisecond))
+	if pc.seq != seq+1 || pc.lim.Limit() >= lim {
+		t.Errorf("a fresh answer with nothing remaining: samples %d, rate %v (was %v)", pc.seq, pc.lim.Limit(), lim)
+	}
+	if pc.lim.TokensAt(now.Add(2*time.Millisecond)) >= 1 {
+		t.Error("local tokens above what the server has left")
+	}
+}
