@@ -197,9 +197,10 @@ func (p *Pacer) observe(b mgmt.Bucket, info mgmt.RateInfo, ok bool, now time.Tim
 	if pc.lim == nil {
 		start := pc.est
 		if start == 0 {
-			// A first guess on the low side, a bucket per 10 s: while the
-			// bucket stays full the rate doubles until it does not.
-			start = float64(pc.limit) / 10
+			// A first guess on the low side, a bucket per 10 s but at
+			// least one request a second: while the bucket stays full the
+			// rate doubles until it does not.
+			start = max(float64(pc.limit)/10, 1)
 		}
 		pc.lim = rate.NewLimiter(rate.Limit(start), pc.limit)
 		if pc.est == 0 {
@@ -222,7 +223,7 @@ func (p *Pacer) observe(b mgmt.Bucket, info mgmt.RateInfo, ok bool, now time.Tim
 		if pc.measured {
 			pc.adj = max(0.5, pc.adj*0.95)
 		} else {
-			pc.est *= 0.75
+			pc.est = max(pc.est*0.75, minRate)
 		}
 		pc.lastCut = now
 	}
