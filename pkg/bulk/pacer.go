@@ -18,8 +18,9 @@ import (
 //     (tokens taken + change in remaining) / elapsed time, using only
 //     stretches where the bucket was never full (a full bucket drops
 //     refills, so the figure would only be a lower bound);
-//   - while the bucket stays (nearly) full the rate is doubled at most
-//     every 100 ms, to find the server's rate quickly;
+//   - while the bucket stays full and requests wait for the pacer, the
+//     rate is doubled (after a first 429: raised by a tenth) at most every
+//     100 ms, to find the server's rate quickly;
 //   - the rate sent is the estimate scaled by how far remaining is from
 //     half the bucket (between 0.5 and 1.5 times), which holds remaining
 //     near the middle, away from both ends;
@@ -56,6 +57,7 @@ const (
 	minSlowWindow  = 2 * time.Second
 	maxWindow      = 60 * time.Second
 	rampEvery      = 100 * time.Millisecond
+	slowStartStep  = 25 * time.Millisecond
 	maxStep        = 2 * time.Second
 	minRate        = 0.1 // tokens per second: never stall completely
 	throttleScale  = 0.5 // rate factor at remaining 0
@@ -78,6 +80,8 @@ type pace struct {
 	lastCut  time.Time     // the last decrease after a 429
 	measured bool          // est has been measured, not only guessed
 	adj      float64       // correction learnt from 429s, at most 1
+	waited   bool          // a request had to wait since the last ramp
+	lastFull bool          // the newest answer found the bucket full
 
 	answers, throttled int64
 }
@@ -138,11 +142,27 @@ func (p *Pacer) reserve(b mgmt.Bucket, now time.Time) (d time.Duration, first <-
 		return 0, nil
 	}
 	if pc.blocked.After(now) {
+		pc.waited = true
 		return min(pc.blocked.Sub(now), maxPoll), nil
 	}
 	if pc.lim.AllowN(now, 1) {
 		pc.inflight++
 		return 0, nil
+	}
+	pc.waited = true
+	if pc.lastFull && !pc.measured && pc.throttled == 0 && pc.limit >= 10 && now.Sub(pc.lastRamp) >= slowStartStep {
+		// Slow start: requests wait while the last answer found the
+		// bucket full. Double now rather than at the next answer, which
+		// at a low first guess would be long in coming. (In a small bucket
+		// "full" is one token: too weak a sign to go on.)
+		r := pc.lim.Limit() * 2
+		pc.lim.SetLimitAt(now, r)
+		pc.est = max(pc.est, float64(r))
+		pc.lastRamp = now
+		if pc.lim.AllowN(now, 1) {
+			pc.inflight++
+			return 0, nil
+		}
 	}
 	need := (1 - pc.lim.TokensAt(now)) / float64(pc.lim.Limit())
 	return min(max(time.Duration(need*float64(time.Second)), time.Millisecond), maxPoll), nil
@@ -214,7 +234,7 @@ func (p *Pacer) observe(b mgmt.Bucket, info mgmt.RateInfo, ok bool, now time.Tim
 	// is seen in the answers before the next.
 	step := min(max(rampEvery, time.Duration(4/max(pc.est, minRate)*float64(time.Second))), maxStep)
 	if !pc.measured && pc.throttled == 0 {
-		step = rampEvery // slow start: double quickly
+		step = slowStartStep // slow start: double quickly
 	}
 	if throttled && now.Sub(pc.lastCut) >= step {
 		// The rate was too high. A measured estimate is biased upwards
@@ -231,9 +251,11 @@ func (p *Pacer) observe(b mgmt.Bucket, info mgmt.RateInfo, ok bool, now time.Tim
 		pc.adj = min(1, pc.adj*1.002)
 	}
 	base := pc.est
-	if full && now.Sub(pc.lastRamp) >= step && pc.seq-pc.capped < minSamples {
-		// The bucket stays (nearly) full: the server refills faster than
-		// we send. Go faster until it drains.
+	if full && pc.waited && now.Sub(pc.lastRamp) >= step {
+		// The bucket stays full while requests wait for the pacer: the
+		// server refills faster than we send. Go faster until it drains.
+		// (A bucket that stays full because the client sends little is
+		// no reason to go faster.)
 		up := 2.0
 		if pc.throttled > 0 {
 			// Past the first 429 the ceiling is near: creep up.
@@ -242,6 +264,7 @@ func (p *Pacer) observe(b mgmt.Bucket, info mgmt.RateInfo, ok bool, now time.Tim
 		base = max(base, float64(pc.lim.Limit())) * up
 		pc.est = base
 		pc.lastRamp = now
+		pc.waited = false
 	}
 	// A small bucket's remaining says little (it is 0 or 1 most of the
 	// time): weigh it less.
@@ -258,11 +281,11 @@ func (p *Pacer) observe(b mgmt.Bucket, info mgmt.RateInfo, ok bool, now time.Tim
 	tok := pc.lim.TokensAt(now)
 	allowed := float64(rem - pc.inflight)
 	if tok > allowed && tok >= 1 {
-		n := int(tok - max(allowed, 0))
-		if n > 0 {
+		if n := int(tok - max(allowed, 0)); n > 0 {
 			pc.lim.ReserveN(now, n)
 		}
 	}
+	pc.lastFull = full
 	if throttled && pc.seq < minSamples && info.Reset.After(now) {
 		// Nothing learnt yet: wait for the refill the server names.
 		pc.blocked = info.Reset
