@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/a0meta/a0meta/pkg/cli/root"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -107,6 +108,91 @@ func TestCompletionScripts(t *testing.T) {
 	} {
 		if !bytes.Contains(files[name], []byte(marker)) || !bytes.Contains(files[name], []byte("__complete")) {
 			t.Errorf("%s: no %q or no __complete call", name, marker)
+		}
+	}
+}
+
+// Every man page has EXIT STATUS, ENVIRONMENT and FILES, before SEE ALSO.
+func TestManSections(t *testing.T) {
+	files, err := Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range files {
+		if !strings.HasSuffix(name, ".1") {
+			continue
+		}
+		page := string(data)
+		last := -1
+		for _, sec := range []string{".SH EXIT STATUS\n", ".SH ENVIRONMENT\n", ".SH FILES\n", ".SH SEE ALSO\n"} {
+			i := strings.Index(page, sec)
+			if i < 0 {
+				t.Errorf("%s: no %q", name, strings.TrimSpace(sec))
+				continue
+			}
+			if i < last {
+				t.Errorf("%s: %q out of order", name, strings.TrimSpace(sec))
+			}
+			last = i
+		}
+		for _, want := range []string{"\\fB130\\fP\ninterrupted", "\\fBA0META_TOKEN\\fP", "config.yaml"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
+	}
+}
+
+// Text lines of one man paragraph start at the same column: an indented
+// line after an unindented one (outside examples) renders misaligned.
+func TestManParagraphsAligned(t *testing.T) {
+	files, err := Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range files {
+		if !strings.HasSuffix(name, ".1") {
+			continue
+		}
+		inExample, prevText := false, false
+		for i, line := range strings.Split(string(data), "\n") {
+			switch {
+			case line == ".EX" || line == ".nf":
+				inExample = true
+			case line == ".EE" || line == ".fi":
+				inExample = false
+			case inExample:
+			case line == "" || strings.HasPrefix(line, "."):
+				prevText = false
+			case strings.HasPrefix(line, " "):
+				if prevText {
+					t.Errorf("%s:%d: indented line inside a paragraph: %q", name, i+1, line)
+				}
+			default:
+				prevText = true
+			}
+		}
+	}
+}
+
+// The docs describe --debug=redact-values in the words of its help.
+func TestDebugWordingMatchesDocs(t *testing.T) {
+	_, phrase, ok := strings.Cut(root.DebugHelp, "--debug=redact-values ")
+	if !ok {
+		t.Fatalf("the --debug help does not describe redact-values: %q", root.DebugHelp)
+	}
+	docs, _ := filepath.Glob("../../docs/*.md")
+	readme, _ := filepath.Glob("../../README.md")
+	for _, path := range append(docs, readme...) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(string(data)), " ")
+		for _, part := range strings.Split(text, "`--debug=redact-values`")[1:] {
+			if !strings.HasPrefix(strings.TrimSpace(part), phrase) {
+				t.Errorf("%s: `--debug=redact-values`%.80s..., want it followed by %q", filepath.Base(path), part, phrase)
+			}
 		}
 	}
 }

@@ -158,10 +158,68 @@ func Generate() (map[string][]byte, error) {
 			if err != nil {
 				return nil, err
 			}
+			if rel == "docs/man" {
+				data = addManSections(data)
+			}
 			files[rel+"/"+e.Name()] = data
 		}
 	}
 	return files, nil
+}
+
+// addManSections puts EXIT STATUS, ENVIRONMENT and FILES, which cobra does
+// not write, before SEE ALSO (or at the end).
+func addManSections(page []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString(".SH EXIT STATUS\n")
+	for _, line := range strings.Split(strings.TrimRight(root.ExitStatus, "\n"), "\n") {
+		code, what, _ := strings.Cut(strings.TrimSpace(line), " ")
+		fmt.Fprintf(&b, ".TP\n\\fB%s\\fP\n%s\n", code, roffText(strings.TrimSpace(what)))
+	}
+	b.WriteString("\n\n.SH ENVIRONMENT\n")
+	for _, e := range manEnvironment {
+		fmt.Fprintf(&b, ".TP\n\\fB%s\\fP\n%s\n", e[0], roffText(e[1]))
+	}
+	b.WriteString("\n\n.SH FILES\n")
+	for _, e := range manFiles {
+		fmt.Fprintf(&b, ".TP\n\\fI%s\\fP\n%s\n", roffText(e[0]), roffText(e[1]))
+	}
+	b.WriteString("\n\n")
+	if i := bytes.Index(page, []byte(".SH SEE ALSO")); i >= 0 {
+		return append(append(append([]byte(nil), page[:i]...), b.Bytes()...), page[i:]...)
+	}
+	return append(append(append([]byte(nil), page...), '\n'), b.Bytes()...)
+}
+
+// roffText escapes what roff would read as requests or escapes.
+func roffText(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\e`)
+	s = strings.ReplaceAll(s, "-", `\-`)
+	if strings.HasPrefix(s, ".") || strings.HasPrefix(s, "'") {
+		s = `\&` + s
+	}
+	return s
+}
+
+var manEnvironment = [][2]string{
+	{"A0META_PROFILE", "Profile to use, as --profile (which wins over it)."},
+	{"A0META_DOMAIN", "Tenant domain, host or URL."},
+	{"A0META_CLIENT_ID", "Client ID of the machine-to-machine application."},
+	{"A0META_CLIENT_SECRET", "Its client secret; sent only to A0META_DOMAIN when that is set."},
+	{"A0META_TOKEN", "A ready Management API access token; no token request is made."},
+	{"A0META_AUDIENCE", "Management API audience (default https://DOMAIN/api/v2/)."},
+	{"A0META_CONFIG", "Config file, as --config."},
+	{"AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET", "Read last, as other Auth0 tools name them; the secret goes only to AUTH0_DOMAIN."},
+	{"VISUAL, EDITOR", "The editor of meta edit (default vi)."},
+	{"NO_COLOR", "When set to a non-empty value, no colour; TERM=dumb likewise."},
+	{"XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_DATA_HOME, XDG_STATE_HOME", "Where the files below live."},
+}
+
+var manFiles = [][2]string{
+	{"$XDG_CONFIG_HOME/a0meta/config.yaml", "Profiles (default ~/.config/a0meta/config.yaml), mode 0600."},
+	{"$XDG_CACHE_HOME/a0meta/tokens/", "Cached access tokens (default ~/.cache/a0meta/), only the owner can read them."},
+	{"$XDG_DATA_HOME/a0meta/sandbox.json", "State of the built-in sandbox tenant (--profile sandbox)."},
+	{"$XDG_STATE_HOME/a0meta/unsent/", "Edited documents meta edit could not send."},
 }
 
 // tree is a fresh command tree with cobra's "Auto generated … on DATE"

@@ -25,15 +25,25 @@ var update = flag.Bool("update", false, "rewrite cmp files in the scripts with t
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"a0meta": func() {
-			code := root.Main()
-			// Record the exit code for the scripts' `status` command.
-			if f := os.Getenv("A0META_TEST_STATUS_FILE"); f != "" {
-				_ = os.WriteFile(f, []byte(strconv.Itoa(code)), 0o600)
-			}
-			os.Exit(code)
-		},
+		"a0meta": func() { os.Exit(runRecorded(os.Getenv("A0META_TEST_STATUS_FILE"), root.Main)) },
 	})
+}
+
+// runRecorded runs main and records its exit code in file for the
+// scripts' `status` command. The previous run's code is removed first, so
+// a run that dies without an exit code (a panic, a signal) can never pass
+// for the one before it.
+func runRecorded(file string, main func() int) int {
+	if file == "" {
+		return main()
+	}
+	if err := os.Remove(file); err != nil && !os.IsNotExist(err) {
+		fmt.Fprintf(os.Stderr, "status file: %v\n", err)
+		return 125
+	}
+	code := main()
+	_ = os.WriteFile(file, []byte(strconv.Itoa(code)), 0o600)
+	return code
 }
 
 // TestScripts runs the acceptance scripts: the real a0meta binary against a
@@ -54,9 +64,11 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"sandbox":  cmdSandbox,
-			"jsonpath": cmdJSONPath,
-			"status":   cmdStatus,
+			"sandbox":   cmdSandbox,
+			"jsonpath":  cmdJSONPath,
+			"status":    cmdStatus,
+			"badtenant": cmdBadTenant,
+			"mkfile":    cmdMkfile,
 		},
 	})
 }
@@ -206,7 +218,11 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 || neg {
 		ts.Fatalf("usage: status N")
 	}
-	got := strings.TrimSpace(ts.ReadFile(filepath.Join(ts.Getenv("WORK"), ".a0meta-status")))
+	data, err := os.ReadFile(filepath.Join(ts.Getenv("WORK"), ".a0meta-status"))
+	if err != nil {
+		ts.Fatalf("no exit code recorded for the last a0meta run: %v", err)
+	}
+	got := strings.TrimSpace(string(data))
 	if got != args[0] {
 		ts.Fatalf("a0meta exited %s, want %s", got, args[0])
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metaops"
+	"github.com/a0meta/a0meta/pkg/mgmt"
 )
 
 // Status is the outcome for one user.
@@ -21,8 +22,8 @@ const (
 	Skipped   Status = "skipped" // done in the journal, or the same user as an earlier input
 )
 
-// Interrupted is the exit code of a run stopped by Ctrl-C (128+SIGINT).
-const Interrupted failure.Code = 130
+// Interrupted is the exit code of a run stopped by Ctrl-C.
+const Interrupted = failure.Interrupted
 
 // DefaultConcurrency is the number of users worked on at once.
 const DefaultConcurrency = 8
@@ -41,9 +42,11 @@ type Result struct {
 // Options configure a run.
 type Options struct {
 	API metaops.API
-	// Change is the edit applied to every user: Kind, Ops or Clear, and
-	// DryRun. Its Target is ignored.
+	// Change is the edit applied to every user: Kind, and Ops or Clear.
+	// Its Target is ignored.
 	Change metaops.Change
+	// DryRun reads and plans every user but sends no PATCH.
+	DryRun bool
 	// Concurrency is how many users are worked on at once (default 8).
 	Concurrency int
 	// PerUser bounds the work on one user, retries included (0: none).
@@ -159,7 +162,7 @@ func Run(ctx context.Context, opts Options, targets []Target) Summary {
 		case Skipped:
 			sum.Skipped++
 		}
-		if opts.Journal != nil && !opts.Change.DryRun && res.Reason != "done in the journal" {
+		if opts.Journal != nil && !opts.DryRun && res.Reason != "done in the journal" {
 			opts.Journal.Record(res)
 		}
 		if opts.OnResult != nil {
@@ -215,14 +218,12 @@ func (r *runner) one(ctx context.Context, t Target) Result {
 	res := Result{Input: t.Input}
 	if r.opts.PerUser > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, r.opts.PerUser, fmt.Errorf("no result within the per-user deadline of %s", r.opts.PerUser))
+		ctx, cancel = mgmt.WithDeadline(ctx, r.opts.PerUser)
 		defer cancel()
 	}
 	fail := func(err error) Result {
-		if c := context.Cause(ctx); c != nil && ctx.Err() != nil {
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				err = c
-			}
+		if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.Is(err, context.Cause(ctx)) {
+			err = fmt.Errorf("%w (%v)", context.Cause(ctx), err)
 		}
 		res.Status, res.Err = Failed, err
 		return res
@@ -257,7 +258,7 @@ func (r *runner) one(ctx context.Context, t Target) Result {
 	res.Body = plan.Body
 	if plan.Body == nil {
 		res.Status = Unchanged
-	} else if !ch.DryRun {
+	} else if !r.opts.DryRun {
 		if err := metaops.Send(ctx, api, plan); err != nil {
 			if ctx.Err() != nil {
 				err = fmt.Errorf("%w (the change may or may not have been applied; check with `a0meta user meta get %s`)", err, tg.ID)

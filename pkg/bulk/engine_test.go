@@ -192,9 +192,7 @@ func TestRunDryRunSendsNothing(t *testing.T) {
 	f.add("auth0|b", "", "2024-01-01T00:00:01.000Z", `{"plan":"trial"}`)
 	var results []Result
 	var mu sync.Mutex
-	ch := setPlan(t, "pro")
-	ch.DryRun = true
-	sum := Run(context.Background(), Options{API: f, Change: ch, OnResult: collect(&results, &mu)}, targetsOf("auth0|a", "auth0|b"))
+	sum := Run(context.Background(), Options{API: f, Change: setPlan(t, "pro"), DryRun: true, OnResult: collect(&results, &mu)}, targetsOf("auth0|a", "auth0|b"))
 	if sum.Err() != nil || sum.Changed != 1 || sum.Unchanged != 1 || f.npatch != 0 {
 		t.Fatalf("summary %+v, patches %d", sum, f.npatch)
 	}
@@ -220,7 +218,7 @@ func TestRunPerUserDeadline(t *testing.T) {
 	if sum.Failed != 2 {
 		t.Fatalf("summary %+v", sum)
 	}
-	if !strings.Contains(results[0].Err.Error(), "per-user deadline of 10ms") {
+	if !strings.Contains(results[0].Err.Error(), "within the deadline of 10ms") {
 		t.Errorf("error %v", results[0].Err)
 	}
 }

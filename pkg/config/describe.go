@@ -79,4 +79,15 @@ func (s *Settings) Describe(w io.Writer, redact bool) {
 	line("client_secret", hidden(s.ClientSecret), s.ClientSecret.Source)
 	line("token", hidden(s.Token), s.Token.Source)
 	line("audience", value(s.Audience), s.Audience.Source)
+	// The guard rails come from the profile in use; the sandbox has none.
+	guard := func(on bool, what string) (string, string) {
+		if !on {
+			return "false", ""
+		}
+		return "true", what
+	}
+	v, why := guard(s.ReadOnly, "every write is refused")
+	line("read_only", v, why)
+	v, why = guard(s.Confirm, "every write asks first, or needs --yes")
+	line("confirm", v, why)
 }

@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 
 	"github.com/a0meta/a0meta/pkg/failure"
 )
@@ -48,6 +51,15 @@ func NormalizeDomain(d string) (baseURL string, host string, err error) {
 	if strings.ContainsAny(hostname, " \t\r\n%") {
 		return "", "", failure.Usagef("domain %q has an invalid host name", d)
 	}
+	if !isASCII(hostname) {
+		// An internationalized name is sent, cached and shown in its
+		// punycode form, the name DNS and TLS certificates use.
+		a, ierr := idna.Lookup.ToASCII(hostname)
+		if ierr != nil {
+			return "", "", failure.Usagef("domain %q is not a valid internationalized host name: %v", d, ierr)
+		}
+		hostname = a
+	}
 	port := u.Port()
 	if strings.HasSuffix(u.Host, ":") {
 		return "", "", failure.Usagef("domain %q has an empty port", d)
@@ -62,7 +74,7 @@ func NormalizeDomain(d string) (baseURL string, host string, err error) {
 			port = ""
 		}
 	}
-	if scheme == "http" && !isLoopback(hostname) {
+	if scheme == "http" && !IsLoopback(hostname) {
 		return "", "", failure.Usagef("domain %q: plain http:// is only allowed for loopback hosts (127.0.0.1, ::1, localhost); use https://", d)
 	}
 	host = hostname
@@ -75,8 +87,56 @@ func NormalizeDomain(d string) (baseURL string, host string, err error) {
 	return scheme + "://" + host, host, nil
 }
 
-func isLoopback(hostname string) bool {
-	if hostname == "localhost" {
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// hostOf is the host[:port] of a normalized base URL.
+func hostOf(base string) string {
+	_, host, _ := strings.Cut(base, "://")
+	return host
+}
+
+// ASCIIDomain is d as a0meta shows and stores it: unchanged when it is all
+// ASCII, else with its host in punycode form (changed is then true; the
+// caller warns, since letters of other scripts can imitate a familiar
+// domain). Errors are NormalizeDomain's.
+func ASCIIDomain(d string) (ascii string, changed bool, err error) {
+	base, _, err := NormalizeDomain(d)
+	if err != nil {
+		return "", false, err
+	}
+	if isASCII(d) {
+		return d, false, nil
+	}
+	return asciiDomain(strings.TrimSpace(d), base), true, nil
+}
+
+// LookAlikeWarning is the warning for a domain given with non-ASCII
+// characters.
+func LookAlikeWarning(given, source, ascii string) string {
+	return fmt.Sprintf("domain %q (from %s) has non-ASCII characters and is used in its punycode form %s: letters of other scripts can imitate a familiar domain, so check that this is the tenant you mean",
+		given, source, ascii)
+}
+
+// asciiDomain is how a configured domain d with non-ASCII characters is
+// shown: its punycode host[:port], or the whole base URL when d was a URL.
+func asciiDomain(d, base string) string {
+	if strings.Contains(d, "://") {
+		return base
+	}
+	return hostOf(base)
+}
+
+// IsLoopback reports whether hostname (no port, no brackets) is localhost
+// or a loopback address.
+func IsLoopback(hostname string) bool {
+	if strings.EqualFold(hostname, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(hostname)

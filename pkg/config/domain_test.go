@@ -25,6 +25,12 @@ func TestNormalizeDomain(t *testing.T) {
 		{"http://localhost:4280", "http://localhost:4280", "localhost:4280", ""},
 		{"http://LOCALHOST", "http://localhost", "localhost", ""},
 		{"https://[::1]:8443", "https://[::1]:8443", "[::1]:8443", ""},
+		// Internationalized names are used in punycode form; a look-alike
+		// Cyrillic "а" is a different host from the Latin "a".
+		{"exämple.auth0.com", "https://xn--exmple-cua.auth0.com", "xn--exmple-cua.auth0.com", ""},
+		{"https://EXÄMPLE.auth0.com:8443/", "https://xn--exmple-cua.auth0.com:8443", "xn--exmple-cua.auth0.com:8443", ""},
+		{"ex\u0430mple.auth0.com", "https://xn--exmple-4nf.auth0.com", "xn--exmple-4nf.auth0.com", ""},
+		{"exa\u200dmple.auth0.com", "", "", "not a valid internationalized host name"},
 		{"http://example.auth0.com", "", "", "only allowed for loopback"},
 		{"http://10.0.0.1:4280", "", "", "only allowed for loopback"},
 		{"http://localhost.evil.com", "", "", "only allowed for loopback"},

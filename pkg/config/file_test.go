@@ -44,7 +44,7 @@ profiles:
     audience: https://example.eu.auth0.com/api/v2/   # optional
 `,
 			mode: 0o600, def: "prod",
-			profiles: map[string]Profile{"prod": {"example.eu.auth0.com", "AbC123", "s3cret", "https://example.eu.auth0.com/api/v2/"}},
+			profiles: map[string]Profile{"prod": {Domain: "example.eu.auth0.com", ClientID: "AbC123", ClientSecret: "s3cret", Audience: "https://example.eu.auth0.com/api/v2/"}},
 		},
 		{
 			name:     "dots in names and case-insensitive",
@@ -87,10 +87,31 @@ profiles:
 			warn:     []string{"readable by others"},
 		},
 		{
-			name:     "no secret, no permission warning",
+			name:     "no secret, still a warning: others can read the tenants",
 			content:  "profiles:\n  p:\n    domain: d.auth0.com\n",
 			mode:     0o644,
 			profiles: map[string]Profile{"p": {Domain: "d.auth0.com"}},
+			warn:     []string{"has mode 0644: group or others can read or change"},
+		},
+		{
+			name:     "writable by others, secret not readable",
+			content:  "profiles:\n  p:\n    domain: d.auth0.com\n    client_secret: s\n",
+			mode:     0o622,
+			profiles: map[string]Profile{"p": {Domain: "d.auth0.com", ClientSecret: "s"}},
+			warn:     []string{"has mode 0622: group or others can read or change which tenant a0meta talks to; chmod 600 "},
+		},
+		{
+			name:     "group execute bit alone",
+			content:  "profiles:\n  p:\n    domain: d.auth0.com\n",
+			mode:     0o610,
+			profiles: map[string]Profile{"p": {Domain: "d.auth0.com"}},
+			warn:     []string{"has mode 0610"},
+		},
+		{
+			name:     "owner only: no warning",
+			content:  "profiles:\n  p:\n    domain: d.auth0.com\n    client_secret: s\n",
+			mode:     0o400,
+			profiles: map[string]Profile{"p": {Domain: "d.auth0.com", ClientSecret: "s"}},
 		},
 		{name: "sandbox defined", content: "profiles:\n  SandBox:\n    domain: x.auth0.com\n", mode: 0o600, err: "built in"},
 		{name: "malformed", content: "profiles:\n  p: [\n", mode: 0o600, err: "not valid YAML"},
@@ -119,7 +140,7 @@ profiles:
 				t.Errorf("got %+v", f)
 			}
 			warn := tt.warn
-			if runtime.GOOS == "windows" && len(warn) > 0 && strings.Contains(warn[0], "readable") {
+			if runtime.GOOS == "windows" && len(warn) > 0 && strings.Contains(warn[len(warn)-1], "chmod") {
 				warn = nil
 			}
 			if len(f.Warnings) != len(warn) {

@@ -1,8 +1,19 @@
-// Package config finds a0meta's files, reads the config file, and resolves
-// the settings of one run (domain, credentials, audience) from flags,
-// environment and profiles, in the order the command-line contract gives,
-// recording where every value came from. It knows nothing of cobra: the cli
-// passes the flag values in.
+// Package config is everything a0meta keeps on disk about tenants and
+// credentials, and how one run's settings are worked out from them:
+//
+//   - it finds a0meta's files (config file, token cache, data and state
+//     directories) per platform and XDG;
+//   - it reads the config file (profiles, default_profile, history
+//     settings; read and parsed once, unknown keys named with the closest
+//     known one) and writes profiles into it (SetProfile, keeping comments
+//     and the other profiles, mode 0600);
+//   - it resolves the settings of one run (domain, credentials, audience,
+//     guard rails) from flags, environment and profiles in the order the
+//     command-line contract gives, recording where every value came from,
+//     and refuses a credential whose own source names another domain;
+//   - it holds the token cache (TokenCache, TokenCacheKey).
+//
+// It knows nothing of cobra: the cli passes the flag values in.
 package config
 
 import (

@@ -5,17 +5,18 @@ import (
 	"strings"
 
 	"github.com/a0meta/a0meta/pkg/failure"
+	"github.com/a0meta/a0meta/pkg/sandbox"
 )
 
-// The built-in sandbox profile. The sandbox package serves the same
-// literal values; they are demo credentials of a local emulator, not
-// secrets. The domain and audience are virtual and stable (not the
-// server's ephemeral port) so sandbox tokens are cached like a tenant's.
+// The built-in sandbox profile, as the sandbox package serves it: demo
+// credentials of a local emulator, not secrets. The domain and audience are
+// virtual and stable (not the server's ephemeral port) so sandbox tokens
+// are cached like a tenant's.
 const (
-	SandboxDomain       = "sandbox.a0meta.local"
-	SandboxClientID     = "a0meta-sandbox"
-	SandboxClientSecret = "sandbox-secret-not-for-production"
-	SandboxAudience     = "https://sandbox.a0meta.local/api/v2/"
+	SandboxDomain       = sandbox.VirtualDomain
+	SandboxClientID     = sandbox.DemoClientID
+	SandboxClientSecret = sandbox.DemoClientSecret
+	SandboxAudience     = sandbox.VirtualAudience
 )
 
 // Sources of values that are not a profile.
@@ -51,6 +52,13 @@ type Settings struct {
 
 	Domain, ClientID, ClientSecret, Token, Audience Value
 
+	// The guard rails of the profile in use (explicit or default_profile,
+	// whatever supplied the domain: when in doubt, guard): ReadOnly
+	// refuses every write, Confirm asks before each one.
+	ReadOnly, Confirm bool
+	// History is the config file's history: section.
+	History HistoryConfig
+
 	// BaseURL is the normalized domain, "https://host[:port]" or
 	// "http://127.0.0.1:port", without a trailing slash. Empty for the
 	// sandbox until the cli fills it with its server's URL.
@@ -74,9 +82,10 @@ type Settings struct {
 // AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET > defaults. A token in effect wins
 // over client credentials.
 //
-// A client secret from a profile is only sent to that profile's domain:
-// if the domain in effect comes from elsewhere and names another host,
-// Resolve refuses (failure.Usage), naming both sources.
+// A credential is only sent to the domain its own source names (see
+// checkBindings); otherwise Resolve refuses (failure.Usage), naming both
+// domains and their sources. With profiles in the file but none chosen
+// and no domain from elsewhere, Resolve refuses rather than pick one.
 //
 // The sandbox profile is built in and all-or-nothing: chosen explicitly, it
 // refuses --domain, --client-id and --audience and ignores A0META_*;
@@ -100,6 +109,7 @@ func Resolve(flags Flags, env Env) (*Settings, error) {
 		return nil, err
 	}
 	s.ConfigExists = file.Exists
+	s.History = file.History
 	s.Warnings = append(s.Warnings, file.Warnings...)
 	if !file.Exists && (flags.ConfigFile != "" || env("A0META_CONFIG") != "") {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("config file %s does not exist", s.ConfigFile))
@@ -171,7 +181,7 @@ func Resolve(flags Flags, env Env) (*Settings, error) {
 
 	if !s.Domain.set() {
 		// The partial settings let `config view` show what was found.
-		return s, s.noDomain(prof, profSrc)
+		return s, s.noDomain(file, profSrc)
 	}
 	base, _, err := NormalizeDomain(s.Domain.Value)
 	if err != nil {
@@ -179,15 +189,13 @@ func Resolve(flags Flags, env Env) (*Settings, error) {
 	}
 	s.BaseURL = base
 
-	// A profile's secret goes only to the profile's own domain. The
-	// same host reached through another source is still its own domain.
-	if profSrc != "" && !s.Token.set() && s.ClientSecret.Source == profSrc && s.Domain.Source != profSrc && !sameTenant(prof.Domain, base) {
-		home := "which has no domain of its own"
-		if prof.Domain != "" {
-			home = "whose domain is " + prof.Domain
-		}
-		return nil, failure.Usagef("client secret comes from %s (%s) but domain comes from %s (%s); refusing to send the profile's secret to another domain",
-			profSrc, home, s.Domain.Source, s.Domain.Value)
+	if !isASCII(s.Domain.Value) {
+		s.Warnings = append(s.Warnings, LookAlikeWarning(s.Domain.Value, s.Domain.Source, hostOf(base)))
+		s.Domain.Value = asciiDomain(strings.TrimSpace(s.Domain.Value), base)
+	}
+
+	if err := s.checkBindings(env, prof, profSrc, base); err != nil {
+		return nil, err
 	}
 	if s.Audience.Source == profSrc && profSrc != "" && s.Domain.Source != profSrc && !sameTenant(prof.Domain, base) {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("audience %s comes from %s but domain comes from %s (%s)",
@@ -196,7 +204,82 @@ func Resolve(flags Flags, env Env) (*Settings, error) {
 	if !s.Audience.set() {
 		s.Audience = Value{DefaultAudience(base), SourceDefaultAudience}
 	}
+	s.ReadOnly, s.Confirm = prof.ReadOnly, prof.Confirm
 	return s, nil
+}
+
+// checkBindings refuses to send a credential to a domain other than the
+// one its own source names: a profile's stored secret belongs to the
+// profile's domain, A0META_CLIENT_SECRET and A0META_TOKEN to A0META_DOMAIN
+// (when set), AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET to AUTH0_DOMAIN
+// (when set). A credential whose source names no domain goes with the
+// domain in effect. Only the credentials that would be sent are checked: a
+// token in effect, else the client id and secret.
+func (s *Settings) checkBindings(env Env, prof Profile, profSrc, base string) error {
+	// home is the domain a credential's source names, if any.
+	home := func(source string) (Value, bool) {
+		switch {
+		case source == "":
+			return Value{}, false
+		case source == profSrc:
+			return Value{prof.Domain, profSrc}, true
+		case source == "A0META_CLIENT_SECRET" || source == "A0META_TOKEN":
+			d := src(env("A0META_DOMAIN"), "A0META_DOMAIN")
+			return d, d.set()
+		case strings.HasPrefix(source, "AUTH0_"):
+			d := src(env("AUTH0_DOMAIN"), "AUTH0_DOMAIN")
+			return d, d.set()
+		}
+		return Value{}, false
+	}
+	type cred struct {
+		what string
+		v    Value
+	}
+	creds := []cred{{"token", s.Token}}
+	if !s.Token.set() {
+		creds = []cred{{"client secret", s.ClientSecret}}
+		// A profile's or A0META_CLIENT_ID's id is no secret, but the id
+		// that goes with AUTH0_CLIENT_SECRET is bound like the secret.
+		if s.ClientID.Source == "AUTH0_CLIENT_ID" {
+			creds = append(creds, cred{"client_id", s.ClientID})
+		}
+	}
+	for _, c := range creds {
+		h, named := home(c.v.Source)
+		if !named || h.Source == s.Domain.Source || sameTenant(h.Value, base) {
+			continue
+		}
+		if c.v.Source == profSrc {
+			own := "which has no domain of its own"
+			if h.Value != "" {
+				own = "whose domain is " + h.Value
+			}
+			return failure.Usagef("%s comes from %s (%s) but domain comes from %s (%s); refusing to send the profile's secret to another domain",
+				c.what, profSrc, own, s.Domain.Source, s.Domain.Value)
+		}
+		return failure.Usagef("%s comes from %s, which goes with %s (%s), but domain comes from %s (%s); refusing to send %s to another domain (take the domain and the credentials from the same place)",
+			c.what, c.v.Source, h.Source, h.Value, s.Domain.Source, s.Domain.Value, c.v.Source)
+	}
+	return nil
+}
+
+// Where names the tenant for summary lines and history: the domain, and
+// the profile when the profile supplied the domain, else the domain's
+// source ("example.auth0.com (from A0META_DOMAIN)"). It is what was used,
+// not merely the profile that was selected.
+func (s *Settings) Where() string {
+	switch {
+	case s.Sandbox:
+		return SandboxDomain + " (profile " + SandboxProfile + ")"
+	case s.Domain.Value == "":
+		return "(no tenant)"
+	case s.Profile != "" && s.Domain.Source == fmt.Sprintf("profile %q in %s", s.Profile, s.ConfigFile):
+		return fmt.Sprintf("%s (profile %s)", s.Domain.Value, s.Profile)
+	case s.Domain.Source != "":
+		return fmt.Sprintf("%s (from %s)", s.Domain.Value, strings.TrimSuffix(s.Domain.Source, " flag"))
+	}
+	return s.Domain.Value
 }
 
 func (s *Settings) resolveSandbox(flagDomain, flagClientID, flagAudience Value, env Env) (*Settings, error) {
@@ -229,7 +312,14 @@ func (s *Settings) unknownProfile(file *File) error {
 		s.Profile, s.ProfileSource, s.ConfigFile, where, SandboxProfile)
 }
 
-func (s *Settings) noDomain(prof Profile, profSrc string) error {
+func (s *Settings) noDomain(file *File, profSrc string) error {
+	if profSrc == "" && len(file.Profiles) > 0 {
+		// Profiles exist but none is the default: choosing one for the
+		// user could write to production by accident.
+		return failure.Usagef("no profile chosen: %s has profiles (%s) but no default_profile, and no domain is set; pass -p NAME (or set A0META_PROFILE), or make one the default with\n"+
+			"  a0meta config set-profile NAME --default\n"+
+			"(--profile sandbox is the built-in local sandbox tenant)", s.ConfigFile, strings.Join(file.ProfileNames(), ", "))
+	}
 	lead := "no Auth0 tenant configured"
 	if profSrc != "" {
 		lead = profSrc + " has no domain"

@@ -109,7 +109,7 @@ func TestResolve(t *testing.T) {
 		},
 		{
 			name: "explicit via A0META_PROFILE: env fills what the profile leaves out", config: stdConfig,
-			env: with(allEnv, "A0META_PROFILE", "nosecret", "A0META_TOKEN", "tok"),
+			env: with(allEnv, "A0META_PROFILE", "nosecret", "A0META_TOKEN", "tok", "A0META_DOMAIN", ""),
 			want: want{profile: "nosecret", profileSource: "A0META_PROFILE", explicit: true,
 				domain: Value{"ns.auth0.com", pNoSecret}, clientID: Value{"ns-id", pNoSecret}, secret: Value{"env-secret", "A0META_CLIENT_SECRET"},
 				token: Value{"tok", "A0META_TOKEN"}, audience: Value{"https://env-aud/", "A0META_AUDIENCE"}, baseURL: "https://ns.auth0.com"},
@@ -139,7 +139,7 @@ func TestResolve(t *testing.T) {
 		{
 			name: "explicit: flags beat the profile (no secret in it)", config: stdConfig,
 			flags: Flags{Profile: "nosecret", Domain: "flag.auth0.com", ClientID: "flag-id", Audience: "https://flag-aud/"},
-			env:   allEnv,
+			env:   with(allEnv, "A0META_DOMAIN", ""),
 			want: want{profile: "nosecret", profileSource: "--profile flag", explicit: true,
 				domain: Value{"flag.auth0.com", "--domain flag"}, clientID: Value{"flag-id", "--client-id flag"},
 				secret: Value{"env-secret", "A0META_CLIENT_SECRET"}, audience: Value{"https://flag-aud/", "--audience flag"},
@@ -199,7 +199,7 @@ func TestResolve(t *testing.T) {
 		},
 		{
 			name: "flags beat everything", config: stdConfig,
-			flags: Flags{Domain: "flag.auth0.com", ClientID: "flag-id", Audience: "https://flag-aud/"}, env: allEnv,
+			flags: Flags{Domain: "flag.auth0.com", ClientID: "flag-id", Audience: "https://flag-aud/"}, env: with(allEnv, "A0META_DOMAIN", ""),
 			want: want{profile: "prod", profileSource: "default_profile in $CFG",
 				domain: Value{"flag.auth0.com", "--domain flag"}, clientID: Value{"flag-id", "--client-id flag"},
 				secret: Value{"env-secret", "A0META_CLIENT_SECRET"}, audience: Value{"https://flag-aud/", "--audience flag"},

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"unicode"
 
@@ -31,11 +32,14 @@ import (
 // client_secret and audience belong to the old tenant and are removed
 // unless given, so a secret is never left pointing at a new domain.
 //
-// default_profile is set to name when makeDefault, or when the file has
-// neither a default_profile nor any profile yet.
+// default_profile is set to name only when makeDefault: a first profile
+// does not silently become the one every command uses.
 //
 // The file is replaced atomically (temporary file, then rename) and always
-// ends up 0600, tightening an existing file. A symbolic link is followed
+// ends up 0600, tightening an existing file. a0meta's own directory (one
+// named "a0meta", as the default config directory is) is made 0700 when it
+// is looser; a directory chosen with --config is the user's and is left
+// alone. A symbolic link is followed
 // and its target replaced, so managed dotfiles keep their link.
 func SetProfile(path string, name string, p Profile, makeDefault bool) error {
 	if err := checkProfileName(name); err != nil {
@@ -78,7 +82,6 @@ func SetProfile(path string, name string, p Profile, makeDefault bool) error {
 	} else if err := ensureMapping(profiles, path, "profiles"); err != nil {
 		return err
 	}
-	hadProfiles := len(profiles.Content) > 0
 
 	var entry *yaml.Node
 	for i := 0; i+1 < len(profiles.Content); i += 2 {
@@ -92,7 +95,7 @@ func SetProfile(path string, name string, p Profile, makeDefault bool) error {
 	isNew := entry == nil
 	if isNew {
 		if p.Domain == "" {
-			return failure.Usagef("profile %q is new: give its domain", name)
+			return failure.Usagef("profile %q does not exist in %s: give its domain and client id to create it", name, path)
 		}
 		entry = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		appendPair(profiles, name, entry)
@@ -111,7 +114,7 @@ func SetProfile(path string, name string, p Profile, makeDefault bool) error {
 		}
 	}
 
-	if dp := mappingValue(top, "default_profile"); makeDefault || ((dp == nil || dp.Value == "") && !hadProfiles) {
+	if dp := mappingValue(top, "default_profile"); makeDefault {
 		if dp == nil {
 			key := strNode("default_profile")
 			if len(top.Content) > 0 { // a comment above the first key heads the file
@@ -135,10 +138,30 @@ func SetProfile(path string, name string, p Profile, makeDefault bool) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("config file %s: %w", path, err)
 	}
+	if err := tightenAppDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
 	if err := fsutil.WriteFileAtomic(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("config file %s: %w", path, err)
 	}
 	return nil
+}
+
+// tightenAppDir makes a0meta's own config directory 0700: a directory
+// others can write lets them replace the config file, and one they can
+// list shows which files exist. Windows has no such bits.
+func tightenAppDir(dir string) error {
+	if runtime.GOOS == "windows" || filepath.Base(dir) != appName {
+		return nil
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if info.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	return os.Chmod(dir, 0o700)
 }
 
 func checkProfileName(name string) error {

@@ -44,9 +44,10 @@ func TestSetProfileNewFile(t *testing.T) {
 		}
 	}
 	f := mustLoad(t, path)
-	// The first profile becomes the default; "0123" and "true" stay strings.
+	// The first profile does not become the default by itself; "0123"
+	// and "true" stay strings.
 	want := map[string]Profile{"prod": {Domain: "example.eu.auth0.com", ClientID: "0123", ClientSecret: "true"}}
-	if f.DefaultProfile != "prod" || !reflect.DeepEqual(f.Profiles, want) || len(f.Warnings) != 0 {
+	if f.DefaultProfile != "" || !reflect.DeepEqual(f.Profiles, want) || len(f.Warnings) != 0 {
 		t.Fatalf("got %+v", f)
 	}
 }
@@ -135,13 +136,18 @@ func TestSetProfileEdits(t *testing.T) {
 		},
 		{
 			name: "comment-only file", start: "# just a note\n", profile: "a", p: Profile{Domain: "a.auth0.com"},
-			def: "a", want: map[string]Profile{"a": {Domain: "a.auth0.com"}},
+			want: map[string]Profile{"a": {Domain: "a.auth0.com"}},
 			keep: []string{"# just a note"},
 		},
 		{
 			name: "empty profiles mapping", start: "# head\nprofiles: {}\n", profile: "a", p: Profile{Domain: "a.auth0.com"},
-			def: "a", want: map[string]Profile{"a": {Domain: "a.auth0.com"}},
-			keep: []string{"# head\ndefault_profile: a\n", "profiles:\n  a:\n    domain: a.auth0.com\n"},
+			want: map[string]Profile{"a": {Domain: "a.auth0.com"}},
+			keep: []string{"# head\nprofiles:\n  a:\n    domain: a.auth0.com\n"},
+		},
+		{
+			name: "the first profile becomes the default only when asked", start: "# head\n", profile: "a", p: Profile{Domain: "a.auth0.com"},
+			makeDefault: true, def: "a", want: map[string]Profile{"a": {Domain: "a.auth0.com"}},
+			keep: []string{"# head\n", "default_profile: a\n"},
 		},
 	}
 	for _, tt := range tests {

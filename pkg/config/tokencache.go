@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/a0meta/a0meta/pkg/fsutil"
+	"github.com/gofrs/flock"
 	"golang.org/x/oauth2"
 )
 
@@ -115,6 +118,34 @@ func (c *TokenCache) Store(key string, t *oauth2.Token) error {
 		return fmt.Errorf("token cache: %w", err)
 	}
 	return nil
+}
+
+// lockRetry is how often a waiting run tries the lock again.
+const lockRetry = 20 * time.Millisecond
+
+// Lock holds Dir/tokens/<key>.lock, shared with every other a0meta process,
+// until unlock is called or the process ends (the OS drops the lock then,
+// so a killed run never leaves it held). Runs that find no token take turns:
+// the first makes the token request, the next ones find its token.
+func (c *TokenCache) Lock(ctx context.Context, key string) (unlock func(), err error) {
+	path, err := c.file(key)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range []string{c.Dir, c.tokensDir()} {
+		if err := privateDir(d); err != nil {
+			return nil, fmt.Errorf("token cache: %w", err)
+		}
+	}
+	l := flock.New(strings.TrimSuffix(path, ".json")+".lock", flock.SetPermissions(0o600))
+	ok, err := l.TryLockContext(ctx, lockRetry)
+	if err != nil {
+		return nil, fmt.Errorf("token cache: %w", err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("token cache: lock not taken")
+	}
+	return func() { _ = l.Unlock() }, nil
 }
 
 // Delete removes key's token; deleting a missing entry is not an error.

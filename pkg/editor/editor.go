@@ -12,20 +12,23 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"mvdan.cc/sh/v3/shell"
 )
 
 // DefaultEditor is used when neither VISUAL nor EDITOR is set.
 const DefaultEditor = "vi"
 
 // Command returns the editor command line: $VISUAL, else $EDITOR, else vi,
-// split like a shell word list so that values such as "code --wait" work.
+// split into words as a POSIX shell would (quotes, backslashes, and $VAR
+// from env expanded), so that values such as "code --wait" work.
 func Command(env func(string) string) ([]string, error) {
 	for _, name := range []string{"VISUAL", "EDITOR"} {
 		v := strings.TrimSpace(env(name))
 		if v == "" {
 			continue
 		}
-		argv, err := Split(v)
+		argv, err := Split(v, env)
 		if err != nil {
 			return nil, fmt.Errorf("$%s: %w", name, err)
 		}
@@ -36,65 +39,10 @@ func Command(env func(string) string) ([]string, error) {
 	return []string{DefaultEditor}, nil
 }
 
-// Split splits s into words the way a POSIX shell would, without expanding
-// anything: blanks separate words, single quotes keep everything literally,
-// double quotes keep everything but let a backslash escape " \ $ and `, and
-// outside quotes a backslash escapes the next character.
-func Split(s string) ([]string, error) {
-	var words []string
-	var cur strings.Builder
-	inWord := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		case c == '\'':
-			inWord = true
-			j := strings.IndexByte(s[i+1:], '\'')
-			if j < 0 {
-				return nil, errors.New("unterminated single quote")
-			}
-			cur.WriteString(s[i+1 : i+1+j])
-			i += j + 1
-		case c == '"':
-			inWord = true
-			closed := false
-			for i++; i < len(s); i++ {
-				if s[i] == '"' {
-					closed = true
-					break
-				}
-				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`", s[i+1]) >= 0 {
-					i++
-				}
-				cur.WriteByte(s[i])
-			}
-			if !closed {
-				return nil, errors.New("unterminated double quote")
-			}
-		case c == '\\':
-			inWord = true
-			if i+1 == len(s) {
-				return nil, errors.New("trailing backslash")
-			}
-			i++
-			if s[i] != '\n' { // backslash-newline joins lines
-				cur.WriteByte(s[i])
-			}
-		default:
-			inWord = true
-			cur.WriteByte(c)
-		}
-	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	return words, nil
+// Split splits s into words the way a POSIX shell would, expanding
+// parameters from env but running nothing.
+func Split(s string, env func(string) string) ([]string, error) {
+	return shell.Fields(s, env)
 }
 
 // Streams are the terminal the editor runs on.

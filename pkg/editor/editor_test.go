@@ -24,13 +24,15 @@ func TestSplit(t *testing.T) {
 		{`a\ b c`, []string{"a b", "c"}, ""},
 		{`"a \"q\" \$x \n"`, []string{`a "q" $x \n`}, ""},
 		{`x''y ""`, []string{"xy", ""}, ""},
+		{"ed \\\n-n", []string{"ed", "-n"}, ""},
 		{"vim\t-f", []string{"vim", "-f"}, ""},
-		{`'open`, nil, "single quote"},
-		{`"open`, nil, "double quote"},
-		{`x\`, nil, "backslash"},
+		{`$HOME/bin/ed -w`, []string{"/home/jane/bin/ed", "-w"}, ""},
+		{`'open`, nil, "quote"},
+		{`"open`, nil, "quote"},
 	}
+	env := func(k string) string { return map[string]string{"HOME": "/home/jane"}[k] }
 	for _, tt := range tests {
-		got, err := Split(tt.in)
+		got, err := Split(tt.in, env)
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("Split(%q) error %v, want %q", tt.in, err, tt.err)

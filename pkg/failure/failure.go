@@ -19,6 +19,7 @@ const (
 	Auth        Code = 4 // bad credentials, 401, 403
 	RateLimited Code = 5 // 429 still returned after the retries
 	Partial     Code = 6 // bulk run in which some targets failed
+	Interrupted Code = 130
 )
 
 // Coder is implemented by errors that know their exit code.

@@ -21,13 +21,14 @@ type IOStreams struct {
 	StdoutTTY bool
 	StderrTTY bool
 
-	// NoColor is set when NO_COLOR is present in the environment.
+	// NoColor is set when the environment asks for no colour (see
+	// NoColorWanted).
 	NoColor bool
 }
 
 // System returns the process's streams.
 func System() *IOStreams {
-	_, noColor := os.LookupEnv("NO_COLOR")
+	noColor := NoColorWanted(os.Getenv)
 	return &IOStreams{
 		In:        os.Stdin,
 		Out:       os.Stdout,
@@ -37,6 +38,13 @@ func System() *IOStreams {
 		StderrTTY: isTerminal(os.Stderr),
 		NoColor:   noColor,
 	}
+}
+
+// NoColorWanted reports whether env asks for plain output: NO_COLOR set to
+// a non-empty value (https://no-color.org), or a terminal that declares
+// itself dumb.
+func NoColorWanted(env func(string) string) bool {
+	return env("NO_COLOR") != "" || env("TERM") == "dumb"
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

@@ -1,10 +1,7 @@
 package metaedit
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -77,58 +74,61 @@ func MergeRoot(doc, patch []byte) ([]byte, error) {
 // RootDiff compares a field before and after a whole-document edit (edit
 // --file) and returns the root-level patch: each root key that is new or
 // whose value changed by meaning, with its new value (compact), then each
-// removed root key as null. Patch is nil when both mean the same. A root
-// key changed to null is refused (Auth0 would delete it), as is a '.' or
-// '$' in any key of a changed value.
+// removed root key as null. Patch is nil when both mean the same. After
+// must be a JSON object: null, which a typo in jq prints, and an empty
+// text are refused, never read as {} (that would remove every key). A root
+// key given twice is refused (readers differ on which copy wins), as is a
+// root key changed to null (Auth0 would delete it), and in a changed value
+// a '.' or '$' in a key, a repeated key, or nesting past metapath.MaxDepth.
 func RootDiff(before, after []byte) (patch []byte, changedRoots []string, err error) {
 	b, err := Normalize(before)
 	if err != nil {
 		return nil, nil, err
 	}
 	a := trimWS(after)
-	if len(a) == 0 || string(a) == "null" {
-		a = []byte("{}")
-	}
-	if !gjson.ValidBytes(a) {
-		return nil, nil, failure.Usagef("the edited metadata is not valid JSON: %s", syntaxErrorAt(a))
-	}
-	if a[0] != '{' {
+	switch {
+	case len(a) == 0:
+		return nil, nil, failure.Usagef("the edited metadata is empty, not a JSON object ({} removes every key)")
+	case !gjson.ValidBytes(a):
+		return nil, nil, failure.Usagef("the edited metadata is not valid JSON: %s", metapath.DescribeSyntaxError(a))
+	case a[0] != '{':
 		return nil, nil, failure.Usagef("the edited metadata is %s, not a JSON object", TypeName(gjson.ParseBytes(a)))
 	}
 	bv := firstValues(gjson.ParseBytes(b))
 	var entries [][]byte
 	done := make(map[string]bool)
 	gjson.ParseBytes(a).ForEach(func(k, av gjson.Result) bool {
-		key := k.Str
+		key := stringText(k)
 		if done[key] {
-			return true // a later copy of a key: the first one counts
+			err = failure.Usagef("root key %s appears twice in the edited metadata; keep one", strconv.Quote(k.Str))
+			return false
 		}
 		done[key] = true
 		if strings.ContainsAny(key, ".$") {
-			err = failure.Usagef("root key %q holds '.' or '$', which Auth0 does not allow in metadata keys", key)
+			err = failure.Usagef("root key %s holds '.' or '$', which Auth0 does not allow in metadata keys", strconv.Quote(k.Str))
 			return false
 		}
-		if old, ok := bv[key]; ok && equal(old, av) {
+		if old, ok := bv[key]; ok && equalBounded(old, av) {
 			return true
 		}
 		if av.Type == gjson.Null {
-			err = failure.Usagef("root key %q is null: Auth0 would delete it; remove the key instead", key)
+			err = failure.Usagef("root key %s is null: Auth0 would delete it; remove the key instead", strconv.Quote(k.Str))
 			return false
 		}
-		if verr := metapath.ValidateKeys([]byte(av.Raw)); verr != nil {
-			err = failure.Usagef("root key %q: %s", key, verr.Error())
+		if verr := metapath.ValidateValue(metapath.Path{k.Str}, []byte(av.Raw)); verr != nil {
+			err = verr
 			return false
 		}
-		entries = append(entries, objectEntry(key, render.Compact([]byte(av.Raw))))
-		changedRoots = append(changedRoots, key)
+		entries = append(entries, objectEntry(k.Str, render.Compact([]byte(av.Raw))))
+		changedRoots = append(changedRoots, k.Str)
 		return true
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	gjson.ParseBytes(b).ForEach(func(k, _ gjson.Result) bool {
-		if !done[k.Str] {
-			done[k.Str] = true
+		if key := stringText(k); !done[key] {
+			done[key] = true
 			entries = append(entries, objectEntry(k.Str, []byte("null")))
 			changedRoots = append(changedRoots, k.Str)
 		}
@@ -138,33 +138,4 @@ func RootDiff(before, after []byte) (patch []byte, changedRoots []string, err er
 		return nil, nil, nil
 	}
 	return joinObject(entries), changedRoots, nil
-}
-
-// syntaxErrorAt says where invalid JSON goes wrong, as line and column of
-// doc and the text of that line, so the user can find the mistake. Only
-// the error is taken from encoding/json; nothing is decoded.
-func syntaxErrorAt(doc []byte) string {
-	var raw json.RawMessage
-	err := json.Unmarshal(doc, &raw)
-	var se *json.SyntaxError
-	if !errors.As(err, &se) {
-		if err == nil {
-			return "more than one JSON value"
-		}
-		return err.Error()
-	}
-	off := int(se.Offset)
-	if off > len(doc) {
-		off = len(doc)
-	}
-	if off > 0 && se.Error() != "unexpected end of JSON input" {
-		off-- // Offset is just past the offending byte.
-	}
-	line := 1 + bytes.Count(doc[:off], []byte("\n"))
-	start := bytes.LastIndexByte(doc[:off], '\n') + 1
-	end := len(doc)
-	if i := bytes.IndexByte(doc[off:], '\n'); i >= 0 {
-		end = off + i
-	}
-	return fmt.Sprintf("%s at line %d, column %d of the JSON: %s", se.Error(), line, off-start+1, bytes.TrimSpace(doc[start:end]))
 }

@@ -9,6 +9,9 @@
 //     key, except "-1", which creates a one-element array.
 //   - "-1" on an existing array appends (set only); an index past the end is
 //     an error for set and "not present" for unset and get.
+//   - Consecutive unsets find every path in the document as it was before
+//     them (jq's del): "unset tags.0 tags.1" removes two elements.
+//   - Values and paths nest at most metapath.MaxDepth levels.
 //   - Setting below a string, number, boolean or null is an error.
 //   - Bytes not changed by an operation are kept exactly.
 //   - "Changed" is decided by meaning (Equal), not bytes.
@@ -26,6 +29,9 @@
 package metaedit
 
 import (
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -97,8 +103,16 @@ type Result struct {
 func (r *Result) Changed() bool { return r != nil && r.Patch != nil }
 
 // Apply runs ops in order on the field current (absent, "" or "null" mean
-// {}). Errors are usage errors (exit 2) for operations the contract refuses,
-// and general errors for a field that is not a JSON object.
+// {}). Consecutive unsets act together, like jq's del(p1, p2): every path
+// is found in the document as it was before them, so "unset tags.0 tags.1"
+// removes the first two elements. Errors are usage errors (exit 2) for
+// operations the contract refuses, and general errors for a field that is
+// not a JSON object.
+//
+// Reports has one entry per operation, except that several sets of the
+// same path report once, with what the last one did to the field as read
+// (when nothing else in ops touches that path's parents or children), and
+// an unset path named twice reports once.
 func Apply(current []byte, ops []Op) (*Result, error) {
 	before, err := Normalize(current)
 	if err != nil {
@@ -107,53 +121,68 @@ func Apply(current []byte, ops []Op) (*Result, error) {
 	doc := before
 	var touched []string
 	seen := map[string]bool{}
+	touch := func(root string) {
+		if !seen[root] {
+			seen[root] = true
+			touched = append(touched, root)
+		}
+	}
 	reports := make([]OpReport, 0, len(ops))
-	for _, op := range ops {
-		if len(op.Path) == 0 {
+	for i := 0; i < len(ops); {
+		if len(ops[i].Path) == 0 {
 			return nil, failure.Usagef("empty path")
 		}
-		var (
-			nd   []byte
-			note string
-		)
-		switch op.Kind {
-		case Set:
-			val := trimWS(op.Value)
-			if !gjson.ValidBytes(val) {
-				return nil, failure.Usagef("the value for %q is not valid JSON", op.Path.String())
+		if len(ops[i].Path) > metapath.MaxDepth {
+			return nil, failure.Usagef("the path %s has %d keys; at most %d are allowed", quotePath(ops[i].Path), len(ops[i].Path), metapath.MaxDepth)
+		}
+		if ops[i].Kind == Unset {
+			j := i + 1
+			for j < len(ops) && ops[j].Kind == Unset {
+				j++
 			}
-			if len(op.Path) == 1 && string(val) == "null" {
-				return nil, failure.Usagef("setting root key %q to null would make Auth0 delete it: use unset", op.Path.String())
-			}
-			// Assignments were checked when parsed; this guards callers that
-			// build an Op by hand, since what is set here is sent to Auth0.
-			for _, seg := range op.Path {
-				if seg == "" || strings.ContainsAny(seg, ".$") {
-					return nil, failure.Usagef("invalid key %q in path %q: keys must be non-empty and hold no '.' or '$'", seg, op.Path.String())
-				}
-			}
-			if err := metapath.ValidateKeys(val); err != nil {
+			nd, reps, err := unsetAll(doc, ops[i:j])
+			if err != nil {
 				return nil, err
 			}
-			nd, note, err = setIn(doc, op.Path, val)
-		case Unset:
-			nd, note, err = unsetIn(doc, op.Path)
-		default:
+			for _, r := range reps {
+				if r.Changed {
+					touch(r.Op.Path.Root())
+				}
+			}
+			doc, reports, i = nd, append(reports, reps...), j
+			continue
+		}
+		op := ops[i]
+		i++
+		if op.Kind != Set {
 			return nil, failure.New(failure.General, "unknown operation kind %d", op.Kind)
 		}
+		val := trimWS(op.Value)
+		// Assignments were checked when parsed; this guards callers that
+		// build an Op by hand, since what is set here is sent to Auth0.
+		for _, seg := range op.Path {
+			if seg == "" || strings.ContainsAny(seg, ".$") {
+				return nil, failure.Usagef("invalid key %s in path %s: keys must be non-empty and hold no '.' or '$'", strconv.Quote(seg), quotePath(op.Path))
+			}
+		}
+		if err := metapath.ValidateValue(op.Path, val); err != nil {
+			return nil, err
+		}
+		if len(op.Path) == 1 && string(val) == "null" {
+			return nil, failure.Usagef("setting root key %s to null would make Auth0 delete it: use unset", quotePath(op.Path))
+		}
+		nd, note, err := setIn(doc, op.Path, val)
 		if err != nil {
 			return nil, err
 		}
 		changed := isChange(note)
 		if changed {
 			doc = nd
-			if root := op.Path.Root(); !seen[root] {
-				seen[root] = true
-				touched = append(touched, root)
-			}
+			touch(op.Path.Root())
 		}
 		reports = append(reports, OpReport{Op: op, Changed: changed, Note: note})
 	}
+	reports = mergeSetReports(before, doc, ops, reports)
 
 	res := &Result{Before: before, After: before, Reports: reports, working: doc}
 	var entries [][]byte
@@ -184,6 +213,114 @@ func Apply(current []byte, ops []Op) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// quotePath is the path for a message, quoted and with control characters
+// escaped.
+func quotePath(p metapath.Path) string { return strconv.Quote(p.String()) }
+
+// unsetAll removes the value at each op's path, every path found in doc as
+// it is now. The values are removed from the last in the text to the
+// first: removing a value never moves what comes before it, so each path
+// still finds what it found in doc (an array index below a removed element
+// is unchanged; a removed value's children go before it).
+func unsetAll(doc []byte, ops []Op) ([]byte, []OpReport, error) {
+	type target struct {
+		path metapath.Path
+		at   int // offset of the value in doc
+	}
+	var targets []target
+	reports := make([]OpReport, 0, len(ops))
+	named := map[string]int{} // path -> its report
+	for _, op := range ops {
+		v, found, err := resolve(doc, op.Path, "unset")
+		if err != nil {
+			return nil, nil, err
+		}
+		rep := OpReport{Op: op, Changed: found, Note: NoteNotPresent}
+		if found {
+			if v.Index <= 0 { // gjson's "offset unknown"; a value never starts the field
+				return nil, nil, failure.New(failure.General, "internal error: cannot place %s in the field", quotePath(op.Path))
+			}
+			rep.Note = NoteRemoved
+			targets = append(targets, target{op.Path, v.Index})
+		}
+		if k, dup := named[op.Path.String()]; dup {
+			reports[k] = rep
+			continue
+		}
+		named[op.Path.String()] = len(reports)
+		reports = append(reports, rep)
+	}
+	sort.SliceStable(targets, func(i, j int) bool { return targets[i].at > targets[j].at })
+	for i, t := range targets {
+		if i > 0 && t.at == targets[i-1].at {
+			continue // the same value, named twice
+		}
+		nd, note, err := unsetIn(doc, t.path)
+		if err != nil {
+			return nil, nil, err
+		}
+		if note != NoteRemoved {
+			return nil, nil, failure.New(failure.General, "internal error: %s was found but could not be removed", quotePath(t.path))
+		}
+		doc = nd
+	}
+	return doc, reports, nil
+}
+
+// mergeSetReports turns the reports of several sets of one path into one,
+// placed where the last of them was, whose note compares the field as read
+// (before) with the result (after): "set hobby=diving hobby=surfing"
+// reports a single replace. It does so only when every operation is a set
+// (no array element moved) and no other path in ops runs through or below
+// that path, so that its value in after is the last set's.
+func mergeSetReports(before, after []byte, ops []Op, reports []OpReport) []OpReport {
+	left := map[string]int{} // sets of each path not yet passed
+	for _, op := range ops {
+		if op.Kind != Set {
+			return reports
+		}
+		left[op.Path.String()]++
+	}
+	merge := map[string]bool{}
+	for _, op := range ops {
+		p := op.Path
+		if left[p.String()] < 2 || slices.Contains(p, "-1") {
+			continue
+		}
+		merge[p.String()] = !slices.ContainsFunc(ops, func(o Op) bool {
+			return len(o.Path) != len(p) && (isPrefix(o.Path, p) || isPrefix(p, o.Path))
+		})
+	}
+	out := make([]OpReport, 0, len(reports))
+	for _, r := range reports {
+		key := r.Op.Path.String()
+		if !merge[key] {
+			out = append(out, r)
+			continue
+		}
+		if left[key]--; left[key] > 0 {
+			continue // a later set of the same path reports for all of them
+		}
+		bv, had, _ := resolve(before, r.Op.Path, "set")
+		av, _, _ := resolve(after, r.Op.Path, "set")
+		switch {
+		case !had:
+			r.Note, r.Changed = NoteCreated, true
+		case equal(bv, av):
+			r.Note, r.Changed = NoteAlreadySet, false
+		default:
+			r.Note, r.Changed = NoteReplaced, true
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// isPrefix reports whether p begins with q.
+func isPrefix(q, p metapath.Path) bool {
+	return len(q) <= len(p) && slices.Equal(q, p[:len(q)])
 }
 
 func isChange(note string) bool {
@@ -410,7 +547,7 @@ func unsetIn(doc []byte, p metapath.Path) ([]byte, string, error) {
 // Get returns the raw bytes stored at p in the field doc (absent means {}),
 // as a sub-slice of the normalized doc. A path through a scalar, a key on an
 // array or an index past the end is not found. "-1" on an array is a usage
-// error: only set takes it.
+// error: only set takes it; on an object it is an ordinary key.
 func Get(doc []byte, p metapath.Path) (raw []byte, found bool, err error) {
 	v, err := Normalize(doc)
 	if err != nil {
@@ -419,6 +556,17 @@ func Get(doc []byte, p metapath.Path) (raw []byte, found bool, err error) {
 	if len(p) == 0 {
 		return v, true, nil
 	}
+	cur, found, err := resolve(v, p, "get")
+	if !found || err != nil {
+		return nil, false, err
+	}
+	return v[cur.Index : cur.Index+len(cur.Raw)], true, nil
+}
+
+// resolve finds the value at p in the normalized field doc, its Index set
+// to its offset in doc, as get and unset read paths. verb names the
+// command in the error for "-1" on an array.
+func resolve(doc []byte, p metapath.Path, verb string) (gjson.Result, bool, error) {
 	var cur gjson.Result // the value at p[:d]; unset for the document itself
 	for d, seg := range p {
 		switch {
@@ -426,19 +574,19 @@ func Get(doc []byte, p metapath.Path) (raw []byte, found bool, err error) {
 		case cur.IsArray():
 			idx, ok := metapath.Index(seg)
 			if !ok {
-				return nil, false, nil
+				return gjson.Result{}, false, nil
 			}
 			if idx == -1 {
-				return nil, false, failure.Usagef("cannot get %q: -1 means append and only set takes it", p.String())
+				return gjson.Result{}, false, failure.Usagef("cannot %s %s: %s is an array, where -1 means append, and only set takes it", verb, quotePath(p), quotePath(p[:d]))
 			}
 		default:
-			return nil, false, nil
+			return gjson.Result{}, false, nil
 		}
-		if cur = child(v, cur, seg); !cur.Exists() {
-			return nil, false, nil
+		if cur = child(doc, cur, seg); !cur.Exists() {
+			return gjson.Result{}, false, nil
 		}
 	}
-	return v[cur.Index : cur.Index+len(cur.Raw)], true, nil
+	return cur, true, nil
 }
 
 // joinObject is the object holding entries ("key":value texts) in order.

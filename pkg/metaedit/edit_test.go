@@ -1,6 +1,7 @@
 package metaedit
 
 import (
+	"bytes"
 	"reflect"
 	"strings"
 	"testing"
@@ -54,7 +55,8 @@ func checkInvariants(t testing.TB, res *Result) {
 		}
 		return
 	}
-	if !gjson.ValidBytes(res.Patch) || string(res.Patch) == "{}" || strings.ContainsAny(string(render.Compact(res.Patch)), "\n") {
+	// The patch is one compact JSON object that changes something.
+	if !gjson.ValidBytes(res.Patch) || string(res.Patch) == "{}" || res.Patch[0] != '{' || !bytes.Equal(render.Compact(res.Patch), res.Patch) {
 		t.Fatalf("bad patch %q", res.Patch)
 	}
 	pm := members(res.Patch)
@@ -187,7 +189,7 @@ func TestApply(t *testing.T) {
 		{name: "below an array element scalar", doc: `{"t":["s"]}`, ops: []string{"t.0.x=1"}, wantErr: `"t.0" is a string`},
 		{name: "replacing a whole object with a scalar is allowed", doc: `{"a":{"b":1}}`, ops: []string{"a=x"}, patch: `{"a":"x"}`},
 		{name: "null below the root is a value", doc: `{"a":{"b":1}}`, ops: []string{"a.b:=null"}, patch: `{"a":{"b":null}}`},
-		{name: "already set by meaning", doc: `{"a":1.0,"s":"\u0041"}`, ops: []string{"a:=1", "s=A", "a:=10e-1"}, after: `{"a":1.0,"s":"\u0041"}`, notes: []string{NoteAlreadySet, NoteAlreadySet, NoteAlreadySet}},
+		{name: "already set by meaning", doc: `{"a":1.0,"s":"\u0041"}`, ops: []string{"a:=1", "s=A", "a:=10e-1"}, after: `{"a":1.0,"s":"\u0041"}`, notes: []string{NoteAlreadySet, NoteAlreadySet}},
 		{name: "already set object in other key order", doc: `{"p":{"a":1,"b":[1,2]}}`, ops: []string{`p:={"b":[1,2.0],"a":1}`}, notes: []string{NoteAlreadySet}},
 		{name: "big integers differ", doc: `{"n":12345678901234567890}`, ops: []string{"n:=12345678901234567891"}, patch: `{"n":12345678901234567891}`},
 		{name: "no-op plus change in the same root", doc: `{"p":{"x":1,"y":2}}`, ops: []string{"p.x:=1", "p.y:=3"}, patch: `{"p":{"x":1,"y":3}}`, notes: []string{NoteAlreadySet, NoteReplaced}},
@@ -202,7 +204,24 @@ func TestApply(t *testing.T) {
 		{name: "unset first nested key", doc: `{"a":{"x":1,"y":2}}`, ops: []string{"unset a.x"}, patch: `{"a":{"y":2}}`},
 		{name: "unset only nested key", doc: `{"a":{"x":1}}`, ops: []string{"unset a.x"}, patch: `{"a":{}}`},
 		{name: "unset array element shifts", doc: `{"t":["a","b","c"]}`, ops: []string{"unset t.1"}, patch: `{"t":["a","c"]}`},
-		{name: "unset first and last elements", doc: `{"t":["a","b","c"]}`, ops: []string{"unset t.0", "unset t.1"}, patch: `{"t":["b"]}`},
+		{name: "unset several elements: indices as read", doc: `{"t":["a","b","c"]}`, ops: []string{"unset t.0", "unset t.1"}, patch: `{"t":["c"]}`, notes: []string{NoteRemoved, NoteRemoved}},
+		{name: "unset first and last elements", doc: `{"t":["a","b","c"]}`, ops: []string{"unset t.0", "unset t.2"}, patch: `{"t":["b"]}`},
+		{name: "unset indices in any order", doc: `{"t":[0,1,2,3,4,5]}`, ops: []string{"unset t.4", "unset t.1", "unset t.5", "unset t.9"}, patch: `{"t":[0,2,3]}`, notes: []string{NoteRemoved, NoteRemoved, NoteRemoved, NoteNotPresent}},
+		{name: "unset a path and its child", doc: `{"a":{"b":{"c":1}},"d":2}`, ops: []string{"unset a.b.c", "unset a", "unset a.b"}, patch: `{"a":null}`, after: `{"d":2}`, notes: []string{NoteRemoved, NoteRemoved, NoteRemoved}},
+		{name: "unset a parent before its child", doc: `{"t":[{"x":1,"y":2},{"x":3}]}`, ops: []string{"unset t.0", "unset t.0.x", "unset t.1.x"}, patch: `{"t":[{}]}`},
+		{name: "unset the same path twice reports once", doc: `{"a":1,"b":2}`, ops: []string{"unset a", "unset a", "unset c", "unset c"}, patch: `{"a":null}`, notes: []string{NoteRemoved, NoteNotPresent}},
+		{name: "unset across objects and arrays", doc: `{"l":[{"k":[1,2,3]},{"k":[4]}],"o":{"p":[5,6]}}`, ops: []string{"unset l.0.k.0", "unset l.1", "unset o.p.1", "unset l.0.k.2", "unset o.p.0"}, patch: `{"l":[{"k":[2]}],"o":{"p":[]}}`},
+		{name: "unset below a removed element", doc: `{"t":[[1,2],[3,4]]}`, ops: []string{"unset t.0.1", "unset t.0", "unset t.1.0"}, patch: `{"t":[[4]]}`},
+		{name: "unset runs read the document as the sets left it", doc: `{"t":["a","b"]}`, ops: []string{"t.-1=c", "unset t.0", "unset t.1", "t.-1=d"}, patch: `{"t":["c","d"]}`},
+		{name: "unset -1 on array in a batch", doc: `{"t":[1],"u":2}`, ops: []string{"unset u", "unset t.-1"}, wantErr: "only set takes it"},
+		{name: "unset -1 key on object", doc: `{"o":{"-1":"x","0":"y"},"-1":"r"}`, ops: []string{"unset o.-1", "unset -1"}, patch: `{"o":{"0":"y"},"-1":null}`, notes: []string{NoteRemoved, NoteRemoved}},
+		{name: "set twice reports one replace", doc: `{"hobby":"surfing"}`, ops: []string{"hobby=diving", "hobby=kiting"}, patch: `{"hobby":"kiting"}`, notes: []string{NoteReplaced}},
+		{name: "set twice reports one create", doc: `{}`, ops: []string{"hobby=diving", "x=1", "hobby=kiting"}, patch: `{"hobby":"kiting","x":"1"}`, notes: []string{NoteCreated, NoteCreated}},
+		{name: "set away and back reports already set", doc: `{"hobby":"surfing"}`, ops: []string{"hobby=diving", "hobby=surfing"}, notes: []string{NoteAlreadySet}},
+		{name: "set twice below a set parent reports each", doc: `{}`, ops: []string{"a.b=1", `a:={}`, "a.b=2"}, patch: `{"a":{"b":"2"}}`, notes: []string{NoteCreated, NoteReplaced, NoteCreated}},
+		{name: "set twice with -1 reports each", doc: `{"t":[]}`, ops: []string{"t.-1=a", "t.-1=b"}, patch: `{"t":["a","b"]}`, notes: []string{NoteAppended, NoteAppended}},
+		{name: "set and unset of one path report each", doc: `{"a":1}`, ops: []string{"a:=2", "unset a", "a:=3"}, patch: `{"a":3}`, notes: []string{NoteReplaced, NoteRemoved, NoteCreated}},
+		{name: "set too deep", doc: `{}`, ops: []string{"a.b:=" + strings.Repeat("[", 126) + strings.Repeat("]", 126)}, patch: `{"a":{"b":` + strings.Repeat("[", 126) + strings.Repeat("]", 126) + `}}`},
 		{name: "unset missing", doc: `{"a":{"b":1}}`, ops: []string{"unset x", "unset a.c", "unset a.b.c"}, notes: []string{NoteNotPresent, NoteNotPresent, NoteNotPresent}},
 		{name: "unset past end", doc: `{"t":[1]}`, ops: []string{"unset t.1", "unset t.x", "unset t.007"}, notes: []string{NoteNotPresent, NoteNotPresent, NoteNotPresent}},
 		{name: "unset -1 on array is an error", doc: `{"t":[1]}`, ops: []string{"unset t.-1"}, wantErr: "only set takes it"},
@@ -463,7 +482,16 @@ func TestRootDiff(t *testing.T) {
 		{`{"a":1,"b":2}`, `{"b":2}`, `{"a":null}`, []string{"a"}, ""},
 		{`{"a":1,"b":2}`, `{}`, `{"a":null,"b":null}`, []string{"a", "b"}, ""},
 		{``, `{}`, "", nil, ""},
-		{`{}`, ``, "", nil, ""},
+		{`{}`, ``, "", nil, "the edited metadata is empty, not a JSON object"},
+		{`{"a":1}`, `null`, "", nil, "the edited metadata is null, not a JSON object"},
+		{`{"a":1}`, " null\n", "", nil, "the edited metadata is null, not a JSON object"},
+		{`{"a":1}`, `{"a":1,"b":2,"a":3}`, "", nil, `root key "a" appears twice in the edited metadata`},
+		{`{"a":1}`, `{"a":1,"\u0061":1}`, "", nil, `root key "a" appears twice`},
+		{`{}`, `{"x":{"k":1,"k":2}}`, "", nil, `key "k" appears twice in the same object (in "x")`},
+		{`{}`, `{"x":[{"y":{"$k":1}}]}`, "", nil, `key "$k" in "x.0.y" holds '.' or '$'`},
+		{`{}`, `{"x":` + strings.Repeat("[", 128) + strings.Repeat("]", 128) + `}`, "", nil, `the value for "x" nests 129 levels`},
+		{`{}`, `{"x":` + strings.Repeat("[", 127) + strings.Repeat("]", 127) + `}`, `{"x":` + strings.Repeat("[", 127) + strings.Repeat("]", 127) + `}`, []string{"x"}, ""},
+		{`{}`, `{"x":` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `}`, "", nil, `the value for "x" nests 100001 levels deep in the metadata; a0meta accepts at most 128`},
 		{`{"n":12345678901234567890}`, `{"n":12345678901234567891}`, `{"n":12345678901234567891}`, []string{"n"}, ""},
 		{`{"a":1}`, `{"a":null}`, "", nil, "Auth0 would delete it"},
 		{`{"a":null}`, `{"a":null}`, "", nil, ""},
@@ -500,6 +528,9 @@ func TestEqual(t *testing.T) {
 		{`"A"`, `"\u0041"`}, {`"é/"`, `"\u00e9\/"`}, {`"😀"`, `"\ud83d\ude00"`},
 		{`{"a":1,"b":[1,{"c":2}]}`, ` { "b" : [ 1.0 , {"c":2e0} ] , "a" : 1 } `},
 		{`{"a":1,"a":2}`, `{"a":1}`}, {`[]`, `[ ]`}, {`{}`, `{ }`}, {`null`, ` null`},
+		{`"\ud800"`, `"\uD800"`}, {`"x\udc00y"`, `"\u0078\udc00\u0079"`}, {`{"\ud800":1}`, `{"\uD800":1.0}`},
+		{`"\ud83d\ude00\ud800"`, `"😀\ud800"`}, {`"\ufffd"`, `"�"`},
+		{`[` + strings.Repeat("[", 200) + `1.0` + strings.Repeat("]", 200) + `]`, `[ ` + strings.Repeat("[", 200) + `1.0` + strings.Repeat("]", 200) + `]`},
 	}
 	ne := [][2]string{
 		{`12345678901234567890`, `12345678901234567891`}, {`1`, `-1`}, {`1`, `"1"`}, {`1`, `2`}, {`1`, `10`}, {`0.1`, `1`},
@@ -507,6 +538,11 @@ func TestEqual(t *testing.T) {
 		{`[1,2]`, `[2,1]`}, {`[1]`, `[1,1]`}, {`{"a":1}`, `{"a":1,"b":1}`}, {`{"a":1}`, `{"b":1}`},
 		{`true`, `false`}, {`null`, `false`}, {`{}`, `[]`}, {`null`, `{}`}, {`{"a":null}`, `{}`},
 		{`{`, `[`}, {`1`, `1 2`}, {`{"a":1,"a":2}`, `{"a":2}`},
+		{`"\ud800"`, `"\udc00"`}, {`"\ud800"`, `"\ufffd"`}, {`"\udc00"`, `"�"`}, {`"a\ud800"`, `"a\udbff"`},
+		{`{"\ud800":1}`, `{"\udc00":1}`}, {`["\ud800"]`, `["\udc00"]`},
+		{`"\ud800\udc00"`, `"\udc00\ud800"`},
+		// Deeper than metapath.MaxDepth: compared by compacted bytes.
+		{`[` + strings.Repeat("[", 200) + `1.0` + strings.Repeat("]", 200) + `]`, `[` + strings.Repeat("[", 200) + `1` + strings.Repeat("]", 200) + `]`},
 	}
 	for _, c := range eq {
 		if !Equal([]byte(c[0]), []byte(c[1])) || !Equal([]byte(c[1]), []byte(c[0])) {
@@ -555,5 +591,38 @@ func TestClientRules(t *testing.T) {
 	}
 	if err := CheckClientPath(metapath.Path{"a", "b"}); err == nil || !strings.Contains(err.Error(), "client_metadata is flat") {
 		t.Errorf("CheckClientPath(a.b) = %v", err)
+	}
+}
+
+// Messages built from paths and keys escape control characters, so a path
+// holding ESC cannot repaint the terminal.
+func TestMessagesEscapeControlCharacters(t *testing.T) {
+	esc := "k\x1b[31m"
+	cases := []struct {
+		doc string
+		ops []Op
+	}{
+		{`{"k\u001b[31m":"s"}`, []Op{{Kind: Set, Path: metapath.Path{esc, "x"}, Value: []byte("1")}}},
+		{`{"t":[1]}`, []Op{{Kind: Set, Path: metapath.Path{"t", esc}, Value: []byte("1")}}},
+		{`{"t":[1]}`, []Op{{Kind: Set, Path: metapath.Path{"t", "5"}, Value: []byte("1")}, {Kind: Set, Path: metapath.Path{esc}, Value: []byte("1")}}},
+		{`{}`, []Op{{Kind: Set, Path: metapath.Path{esc}, Value: []byte("null")}}},
+		{`{}`, []Op{{Kind: Set, Path: metapath.Path{esc, "a$"}, Value: []byte("1")}}},
+		{`{}`, []Op{{Kind: Set, Path: metapath.Path{esc}, Value: []byte(`{"` + "\\u001b" + `":1,"` + "\\u001b" + `":2}`)}}},
+		{`{"k\u001b[31m":[1]}`, []Op{UnsetOp(metapath.Path{esc, "-1"})}},
+	}
+	for _, c := range cases {
+		_, err := Apply([]byte(c.doc), c.ops)
+		if err == nil {
+			t.Fatalf("Apply(%s, %q) = nil error", c.doc, opsText(c.ops))
+		}
+		if strings.ContainsRune(err.Error(), '\x1b') {
+			t.Errorf("Apply(%s, %q) error carries ESC: %q", c.doc, opsText(c.ops), err.Error())
+		}
+	}
+	for _, doc := range []string{"{\"a\":1,\"a\x1b\":\x1b}", `{"k\u001b":1,"k\u001b":2}`, `{"k":{"\u001b":1,"\u001b":2}}`, `{"\u001b.":1}`} {
+		_, _, err := RootDiff([]byte(`{}`), []byte(doc))
+		if err == nil || strings.ContainsRune(err.Error(), '\x1b') {
+			t.Errorf("RootDiff(%q) error = %q", doc, err)
+		}
 	}
 }

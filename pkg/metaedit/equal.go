@@ -4,8 +4,14 @@ import (
 	"bytes"
 	"math/big"
 	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/a0meta/a0meta/pkg/metapath"
+	"github.com/a0meta/a0meta/pkg/render"
 )
 
 // Equal reports whether the JSON values a and b mean the same: object key
@@ -13,7 +19,10 @@ import (
 // them), arrays are ordered, strings compare after unescaping ("\u0041"
 // equals "A") and numbers by exact decimal value (1.0 equals 1 and 10e-1;
 // -0 equals 0; 12345678901234567890 differs from 12345678901234567891).
-// Invalid JSON is equal only to the very same bytes.
+// Invalid JSON is equal only to the very same bytes. Lone surrogates
+// compare as written ("\ud800" differs from "\udc00" and from "\ufffd").
+// Values nested deeper than metapath.MaxDepth (only a tenant holds those)
+// compare by their compacted bytes, which keeps the cost linear.
 func Equal(a, b []byte) bool {
 	a, b = trimWS(a), trimWS(b)
 	if bytes.Equal(a, b) {
@@ -22,7 +31,20 @@ func Equal(a, b []byte) bool {
 	if !gjson.ValidBytes(a) || !gjson.ValidBytes(b) {
 		return false
 	}
-	return equal(gjson.ParseBytes(a), gjson.ParseBytes(b))
+	return equalBounded(gjson.ParseBytes(a), gjson.ParseBytes(b))
+}
+
+// equalBounded is equal for values of any depth: those deeper than
+// metapath.MaxDepth are compared by their compacted bytes, since equal
+// walks each level of a value again for every level above it.
+func equalBounded(a, b gjson.Result) bool {
+	if a.Raw == b.Raw {
+		return true
+	}
+	if metapath.Depth([]byte(a.Raw)) > metapath.MaxDepth || metapath.Depth([]byte(b.Raw)) > metapath.MaxDepth {
+		return bytes.Equal(render.Compact([]byte(a.Raw)), render.Compact([]byte(b.Raw)))
+	}
+	return equal(a, b)
 }
 
 // equal is Equal on values read from valid JSON.
@@ -40,7 +62,7 @@ func equal(a, b gjson.Result) bool {
 		}
 		return equalObjects(a, b)
 	case gjson.String:
-		return b.Type == gjson.String && a.Str == b.Str
+		return b.Type == gjson.String && sameString(a, b)
 	case gjson.Number:
 		return b.Type == gjson.Number && equalNumbers(a.Raw, b.Raw)
 	default:
@@ -73,16 +95,78 @@ func equalObjects(a, b gjson.Result) bool {
 	return true
 }
 
-// firstValues maps each key of the object v to its first value.
+// firstValues maps each key of the object v (as stringText reads it) to
+// its first value.
 func firstValues(v gjson.Result) map[string]gjson.Result {
 	m := make(map[string]gjson.Result)
 	v.ForEach(func(k, val gjson.Result) bool {
-		if _, dup := m[k.Str]; !dup {
-			m[k.Str] = val
+		key := stringText(k)
+		if _, dup := m[key]; !dup {
+			m[key] = val
 		}
 		return true
 	})
 	return m
+}
+
+// sameString compares two JSON strings by the text they encode.
+func sameString(a, b gjson.Result) bool {
+	if a.Str != b.Str {
+		return false
+	}
+	return !strings.ContainsRune(a.Str, utf8.RuneError) || stringText(a) == stringText(b)
+}
+
+// stringText is the text of the JSON string s, like s.Str except that a
+// lone surrogate escape (\ud800 without its pair), which gjson reads as
+// U+FFFD, is kept distinct: it is encoded the way UTF-8 would encode the
+// code unit (WTF-8), which no valid UTF-8 text contains.
+func stringText(s gjson.Result) string {
+	if !strings.ContainsRune(s.Str, utf8.RuneError) {
+		return s.Str
+	}
+	raw := s.Raw
+	if len(raw) < 2 || raw[0] != '"' {
+		return s.Str
+	}
+	raw = raw[1 : len(raw)-1]
+	var b strings.Builder
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' || i+1 >= len(raw) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		if raw[i] != 'u' || i+4 >= len(raw) {
+			// Any other escape: let gjson read the two bytes.
+			b.WriteString(gjson.Parse(`"\` + string(raw[i]) + `"`).Str)
+			continue
+		}
+		r1, ok := hex4(raw[i+1 : i+5])
+		i += 4
+		if !ok {
+			continue
+		}
+		if utf16.IsSurrogate(r1) {
+			if r1 < 0xdc00 && i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				if r2, ok := hex4(raw[i+3 : i+7]); ok && r2 >= 0xdc00 && r2 <= 0xdfff {
+					b.WriteRune(utf16.DecodeRune(r1, r2))
+					i += 6
+					continue
+				}
+			}
+			b.Write([]byte{0xe0 | byte(r1>>12), 0x80 | byte(r1>>6)&0x3f, 0x80 | byte(r1)&0x3f})
+			continue
+		}
+		b.WriteRune(r1)
+	}
+	return b.String()
+}
+
+func hex4(s string) (rune, bool) {
+	n, err := strconv.ParseUint(s, 16, 16)
+	return rune(n), err == nil
 }
 
 // decimal is a JSON number as sign, significant digits (no leading or

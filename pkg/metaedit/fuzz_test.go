@@ -44,6 +44,9 @@ func FuzzApply(f *testing.F) {
 		{`[1]`, "a=b"},
 		{`{"\"":1,"x":{ "\"a" : 2 ,"b":3},"\"":4}`, "-\"\nx.\"a:=5\n-x.\"a\nx.<é&\">=1"},
 		{`{"t":[0,1,2,3,4,5,6,7,8]}`, "t.8=y\n-t.00\n-t.007\nt.-1=z\nt.007=x"},
+		{`{"t":["a","b","c"],"o":{"x":[1,{"y":2}]}}`, "-t.0\n-t.1\n-o.x.1.y\n-o.x\n-t.0"},
+		{`{"l":[[1,2],[3,[4,5]]],"m":{"-1":1}}`, "-l.1.1.0\n-l.0\n-l.1.1\n-m.-1\n-l.1.1.1"},
+		{`{"h":"x"}`, "h=a\nh=b\ng=c\nh=x"},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1])
@@ -56,6 +59,7 @@ func FuzzApply(f *testing.F) {
 			return
 		}
 		checkInvariants(t, res)
+		checkReports(t, res, ops)
 		if len(ops) != 1 || strings.Contains(ops[0].Path.String(), "-1") {
 			return
 		}
@@ -82,6 +86,48 @@ func FuzzApply(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkReports: every report's Changed agrees with its note, and when ops
+// are sets of distinct leaves (no -1, no path through another), each path
+// reports once, with a note that compares the field as read with the
+// result.
+func checkReports(t *testing.T, res *Result, ops []Op) {
+	t.Helper()
+	for _, r := range res.Reports {
+		if r.Changed != isChange(r.Note) {
+			t.Fatalf("report %+v: Changed disagrees with the note", r)
+		}
+	}
+	paths := map[string]bool{}
+	for _, op := range ops {
+		if op.Kind != Set || strings.Contains("."+op.Path.String()+".", ".-1.") {
+			return
+		}
+		for _, o := range ops {
+			if len(o.Path) != len(op.Path) && (isPrefix(o.Path, op.Path) || isPrefix(op.Path, o.Path)) {
+				return
+			}
+		}
+		paths[op.Path.String()] = true
+	}
+	if len(res.Reports) != len(paths) {
+		t.Fatalf("%d reports for %d distinct paths: %+v", len(res.Reports), len(paths), res.Reports)
+	}
+	for _, r := range res.Reports {
+		bv, had, _ := Get(res.Before, r.Op.Path)
+		av, _, _ := Get(res.After, r.Op.Path)
+		want := NoteReplaced
+		switch {
+		case !had:
+			want = NoteCreated
+		case Equal(bv, av):
+			want = NoteAlreadySet
+		}
+		if r.Note != want {
+			t.Fatalf("set %s reports %q; before %s, after %s", r.Op.Path, r.Note, bv, av)
+		}
+	}
 }
 
 // compareWithModel checks Apply against the reference model, for documents

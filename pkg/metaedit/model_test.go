@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/a0meta/a0meta/pkg/metapath"
 )
@@ -34,7 +35,8 @@ func modelApply(doc []byte, ops []Op) ([]byte, error) {
 	if root == nil {
 		root = map[string]any{}
 	}
-	for _, op := range ops {
+	for i := 0; i < len(ops); i++ {
+		op := ops[i]
 		switch op.Kind {
 		case Set:
 			v, err := modelDecode(op.Value)
@@ -48,12 +50,98 @@ func modelApply(doc []byte, ops []Op) ([]byte, error) {
 				return nil, err
 			}
 		case Unset:
-			if root, err = modelUnset(root, op.Path); err != nil {
-				return nil, err
+			// A run of unsets is jq's del(p1, p2, ...): each path is
+			// resolved in the document as it was before the run, then
+			// the values go, the last path (in sort order) first.
+			var found [][]any
+			for ; i < len(ops) && ops[i].Kind == Unset; i++ {
+				at, ok, err := modelResolve(root, ops[i].Path)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					found = append(found, at)
+				}
+			}
+			i--
+			slices.SortFunc(found, func(a, b []any) int { return -comparePaths(a, b) })
+			for k, at := range found {
+				if k > 0 && comparePaths(at, found[k-1]) == 0 {
+					continue
+				}
+				root = modelDelete(root, at)
 			}
 		}
 	}
 	return json.Marshal(root)
+}
+
+// modelResolve turns p into the keys (string) and indexes (int) that reach
+// a value of root, or reports that there is none.
+func modelResolve(root any, p metapath.Path) ([]any, bool, error) {
+	var at []any
+	node := root
+	for _, seg := range p {
+		switch n := node.(type) {
+		case map[string]any:
+			child, ok := n[seg]
+			if !ok {
+				return nil, false, nil
+			}
+			at, node = append(at, seg), child
+		case []any:
+			idx, ok := metapath.Index(seg)
+			switch {
+			case !ok || idx >= len(n):
+				return nil, false, nil
+			case idx == -1:
+				return nil, false, errModel
+			}
+			at, node = append(at, idx), n[idx]
+		default:
+			return nil, false, nil
+		}
+	}
+	return at, true, nil
+}
+
+// comparePaths orders resolved paths: element by element, indexes by
+// number, a path before its extensions.
+func comparePaths(a, b []any) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		switch x := a[i].(type) {
+		case int:
+			if c := x - b[i].(int); c != 0 {
+				return c
+			}
+		case string:
+			if c := strings.Compare(x, b[i].(string)); c != 0 {
+				return c
+			}
+		}
+	}
+	return len(a) - len(b)
+}
+
+func modelDelete(node any, at []any) any {
+	switch n := node.(type) {
+	case map[string]any:
+		k := at[0].(string)
+		if len(at) == 1 {
+			delete(n, k)
+		} else {
+			n[k] = modelDelete(n[k], at[1:])
+		}
+		return n
+	case []any:
+		k := at[0].(int)
+		if len(at) == 1 {
+			return slices.Delete(n, k, k+1)
+		}
+		n[k] = modelDelete(n[k], at[1:])
+		return n
+	}
+	return node
 }
 
 func modelBuild(p metapath.Path, v any) any {
@@ -94,39 +182,5 @@ func modelSet(node any, p metapath.Path, v any) (any, error) {
 		return n, err
 	default:
 		return n, errModel
-	}
-}
-
-func modelUnset(node any, p metapath.Path) (any, error) {
-	switch n := node.(type) {
-	case map[string]any:
-		child, ok := n[p[0]]
-		if !ok {
-			return n, nil
-		}
-		if len(p) == 1 {
-			delete(n, p[0])
-			return n, nil
-		}
-		c, err := modelUnset(child, p[1:])
-		n[p[0]] = c
-		return n, err
-	case []any:
-		idx, ok := metapath.Index(p[0])
-		switch {
-		case !ok:
-			return n, nil
-		case idx == -1:
-			return n, errModel
-		case idx >= len(n):
-			return n, nil
-		case len(p) == 1:
-			return slices.Delete(n, idx, idx+1), nil
-		}
-		c, err := modelUnset(n[idx], p[1:])
-		n[idx] = c
-		return n, err
-	default:
-		return n, nil
 	}
 }

@@ -75,8 +75,10 @@ func (e *Edit) Plan(edited []byte) (*EditPlan, error) {
 }
 
 // CheckDocument checks, without any request, that doc can be the whole
-// new field: a JSON object without '.' or '$' in any key and without a
-// null root, and for client_metadata every one of Auth0's client rules.
+// new field: a JSON object (not null), each root key once, no '.' or '$'
+// in any key, no repeated key in any object, no null root, nesting no
+// deeper than metapath.MaxDepth, and for client_metadata every one of
+// Auth0's client rules.
 func CheckDocument(kind Kind, doc []byte) error {
 	if len(bytes.TrimSpace(doc)) == 0 {
 		return failure.Usagef("the edited document is empty; give a JSON object ({} removes every key)")
@@ -99,7 +101,7 @@ type ConflictError struct {
 
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("%s of %s %s changed on the tenant while you edited it (root key(s) %s); nothing sent",
-		e.Target.Kind.Field(), e.Target.Kind.Noun(), e.Target.ID, quoteAll(e.Roots))
+		e.Target.Kind.Field(), e.Target.Kind.Noun(), metapath.Printable(e.Target.ID), quoteAll(e.Roots))
 }
 
 // ExitCode is 1: the edit is valid, the tenant moved on.

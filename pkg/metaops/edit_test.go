@@ -68,6 +68,10 @@ func TestEditPlan(t *testing.T) {
 		{"dot in a root key", `{"a.b":1}`, "", "", "", "'.' or '$'"},
 		{"dollar in a nested key", `{"zeta":{"$x":1}}`, "", "", "", "$"},
 		{"null root", `{"zeta":null}`, "", "", "", "null"},
+		{"null document is refused, not read as {}", "null\n", "", "", "", "the edited metadata is null, not a JSON object"},
+		{"duplicate root keys", `{"zeta":1,"alpha":[3,1,2],"zeta":2}`, "", "", "", `root key "zeta" appears twice in the edited metadata`},
+		{"nested duplicate names its place", `{"zeta":{"k":1,"k":2}}`, "", "", "", `key "k" appears twice in the same object (in "zeta")`},
+		{"too deep", `{"zeta":` + strings.Repeat("[", 128) + strings.Repeat("]", 128) + `}`, "", "", "", `the value for "zeta" nests 129 levels deep in the metadata; a0meta accepts at most 128`},
 	}
 	tn := newTenant(t)
 	tn.putUser(t, `{"user_id":"auth0|ed1","user_metadata":`+realDoc+`}`)

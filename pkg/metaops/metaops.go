@@ -1,13 +1,15 @@
 // Package metaops runs the read-edit-write of one metadata field against a
 // tenant: it resolves the target, reads the field once, lets the pure edit
 // engine compute the root-level PATCH, and sends it (or not). It holds no
-// HTTP or JSON-editing code of its own; the cli calls it.
+// HTTP or JSON-editing code of its own; the cli calls it. Its one file I/O
+// is SaveUnsent, which keeps an edited document that was not sent.
 package metaops
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -79,7 +81,7 @@ func Validate(kind Kind, ops []metaedit.Op) error {
 			continue
 		}
 		if gjson.ParseBytes(op.Value).Type != gjson.String {
-			return failure.Usagef("client_metadata values must be strings: %s is given %s", op.Path, metaedit.TypeName(gjson.ParseBytes(op.Value)))
+			return failure.Usagef("client_metadata values must be strings: %s is given %s", metapath.Printable(op.Path.String()), metaedit.TypeName(gjson.ParseBytes(op.Value)))
 		}
 		// Key characters and the lengths need no read: check them now, so
 		// nothing at all is sent; the key count is checked after the read.
@@ -103,6 +105,9 @@ func singleEntry(key string, value []byte) []byte {
 // ValidateTarget refuses, before any request, what can be neither a user_id
 // nor an email address.
 func ValidateTarget(kind Kind, input string) error {
+	if kind != ClientMetadata && !strings.Contains(input, "|") {
+		input = strings.TrimSpace(input) // an email pasted with spaces
+	}
 	if input == "" {
 		return failure.Usagef("empty %s", kind.Noun())
 	}
@@ -129,7 +134,7 @@ func Resolve(ctx context.Context, api API, kind Kind, input string) (Target, err
 	if kind == ClientMetadata || strings.Contains(input, "|") {
 		return t, nil
 	}
-	email := strings.ToLower(input)
+	email := strings.ToLower(strings.TrimSpace(input))
 	users, err := api.UsersByEmail(ctx, email, "user_id")
 	if err != nil {
 		return t, err
@@ -228,18 +233,18 @@ func Get(ctx context.Context, api API, kind Kind, input string, paths []metapath
 		res.Values = append(res.Values, v)
 	}
 	if len(res.Missing) > 0 {
-		return res, failure.NotFoundf("not in %s of %s: %s", kind.Field(), t.ID, strings.Join(res.Missing, ", "))
+		return res, failure.NotFoundf("not in %s of %s: %s", kind.Field(), metapath.Printable(t.ID), metapath.Printable(strings.Join(res.Missing, ", ")))
 	}
 	return res, nil
 }
 
-// Change is one write: ops applied in order, or a clear.
+// Change is one write: ops applied in order, or a clear. The cli plans it,
+// then sends it unless it is a dry run.
 type Change struct {
 	Kind   Kind
 	Target string
 	Ops    []metaedit.Op
 	Clear  bool
-	DryRun bool
 }
 
 // ChangeResult tells what happened.
@@ -309,6 +314,10 @@ func Send(ctx context.Context, api API, res *ChangeResult) error {
 		resp, err = api.PatchUser(ctx, res.Target.ID, res.Body)
 	}
 	if err != nil {
+		var unc *mgmt.UncertainError
+		if errors.As(err, &unc) {
+			return &UnconfirmedWriteError{Target: res.Target, Err: unc}
+		}
 		return err
 	}
 	res.Sent = true
@@ -325,15 +334,6 @@ func Send(ctx context.Context, api API, res *ChangeResult) error {
 		}
 	}
 	return nil
-}
-
-// Apply is Plan then, unless DryRun, Send.
-func Apply(ctx context.Context, api API, ch Change) (*ChangeResult, error) {
-	res, err := Plan(ctx, api, ch)
-	if err != nil || ch.DryRun {
-		return res, err
-	}
-	return res, Send(ctx, api, res)
 }
 
 // reservedWarnings warns about each reserved app_metadata name written.

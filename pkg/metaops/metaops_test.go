@@ -67,6 +67,15 @@ func set(t *testing.T, s string) metaedit.Op {
 	return metaedit.SetOp(a)
 }
 
+// apply plans the change and sends it, as the cli's writing verbs do.
+func apply(ctx context.Context, api metaops.API, ch metaops.Change) (*metaops.ChangeResult, error) {
+	res, err := metaops.Plan(ctx, api, ch)
+	if err != nil {
+		return res, err
+	}
+	return res, metaops.Send(ctx, api, res)
+}
+
 func unset(s string) metaedit.Op { return metaedit.UnsetOp(metapath.MustParse(s)) }
 
 const (
@@ -104,7 +113,7 @@ func TestRequestCounts(t *testing.T) {
 		{
 			name: "a change by user_id",
 			run: func(api metaops.API) error {
-				_, err := metaops.Apply(ctx, api, metaops.Change{Target: "auth0|jane1", Ops: []metaedit.Op{
+				_, err := apply(ctx, api, metaops.Change{Target: "auth0|jane1", Ops: []metaedit.Op{
 					set(t, "addresses.home=1 Main St"), set(t, "addresses.work=2 Office Rd")}})
 				return err
 			},
@@ -114,7 +123,7 @@ func TestRequestCounts(t *testing.T) {
 		{
 			name: "a change by email",
 			run: func(api metaops.API) error {
-				_, err := metaops.Apply(ctx, api, metaops.Change{Target: "jane.doe@example.com", Ops: []metaedit.Op{unset("hobby")}})
+				_, err := apply(ctx, api, metaops.Change{Target: "jane.doe@example.com", Ops: []metaedit.Op{unset("hobby")}})
 				return err
 			},
 			want:   byEmail + janeGET + "PATCH " + janePATH + ` {"user_metadata":{"hobby":null}}` + "\n",
@@ -123,7 +132,7 @@ func TestRequestCounts(t *testing.T) {
 		{
 			name: "nothing to change",
 			run: func(api metaops.API) error {
-				_, err := metaops.Apply(ctx, api, metaops.Change{Target: "auth0|jane1", Ops: []metaedit.Op{
+				_, err := apply(ctx, api, metaops.Change{Target: "auth0|jane1", Ops: []metaedit.Op{
 					set(t, "hobby=surfing"), unset("nothere.deep")}})
 				return err
 			},
@@ -133,7 +142,7 @@ func TestRequestCounts(t *testing.T) {
 		{
 			name: "nothing to change by email",
 			run: func(api metaops.API) error {
-				_, err := metaops.Apply(ctx, api, metaops.Change{Target: "jane.doe@example.com", Ops: []metaedit.Op{set(t, "hobby=surfing")}})
+				_, err := apply(ctx, api, metaops.Change{Target: "jane.doe@example.com", Ops: []metaedit.Op{set(t, "hobby=surfing")}})
 				return err
 			},
 			want:   byEmail + janeGET,
@@ -142,7 +151,7 @@ func TestRequestCounts(t *testing.T) {
 		{
 			name: "dry run",
 			run: func(api metaops.API) error {
-				res, err := metaops.Apply(ctx, api, metaops.Change{Target: "auth0|jane1", DryRun: true, Ops: []metaedit.Op{set(t, "hobby=kiting")}})
+				res, err := metaops.Plan(ctx, api, metaops.Change{Target: "auth0|jane1", Ops: []metaedit.Op{set(t, "hobby=kiting")}})
 				if err == nil && (res.Sent || string(res.Body) != `{"user_metadata":{"hobby":"kiting"}}` || string(res.Stored) != `{"hobby":"kiting"}`) {
 					t.Errorf("dry run result: sent %v body %s stored %s", res.Sent, res.Body, res.Stored)
 				}
@@ -154,7 +163,7 @@ func TestRequestCounts(t *testing.T) {
 		{
 			name: "clear",
 			run: func(api metaops.API) error {
-				_, err := metaops.Apply(ctx, api, metaops.Change{Target: "auth0|jane1", Clear: true})
+				_, err := apply(ctx, api, metaops.Change{Target: "auth0|jane1", Clear: true})
 				return err
 			},
 			want:   janeGET + "PATCH " + janePATH + ` {"user_metadata":{}}` + "\n",
@@ -163,7 +172,7 @@ func TestRequestCounts(t *testing.T) {
 		{
 			name: "clear dry run",
 			run: func(api metaops.API) error {
-				res, err := metaops.Apply(ctx, api, metaops.Change{Target: "auth0|jane1", Clear: true, DryRun: true})
+				res, err := metaops.Plan(ctx, api, metaops.Change{Target: "auth0|jane1", Clear: true})
 				if err == nil && string(res.Body) != `{"user_metadata":{}}` {
 					t.Errorf("body %s", res.Body)
 				}
@@ -193,7 +202,7 @@ func TestRequestCounts(t *testing.T) {
 func TestClearApp(t *testing.T) {
 	t.Parallel()
 	tn := newTenant(t)
-	res, err := metaops.Apply(context.Background(), tn.api, metaops.Change{Kind: metaops.AppMetadata, Target: "auth0|jane1", Clear: true})
+	res, err := apply(context.Background(), tn.api, metaops.Change{Kind: metaops.AppMetadata, Target: "auth0|jane1", Clear: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +223,7 @@ func TestClearApp(t *testing.T) {
 	}
 
 	// Clearing it again: the field is absent, which is {}: nothing to send.
-	res, err = metaops.Apply(context.Background(), tn.api, metaops.Change{Kind: metaops.AppMetadata, Target: "auth0|jane1", Clear: true})
+	res, err = apply(context.Background(), tn.api, metaops.Change{Kind: metaops.AppMetadata, Target: "auth0|jane1", Clear: true})
 	if err != nil || res.Body != nil || res.Sent {
 		t.Errorf("second clear: err %v, body %s", err, res.Body)
 	}
@@ -231,7 +240,7 @@ func TestClientMetadata(t *testing.T) {
 	t.Run("clear sends every key as null", func(t *testing.T) {
 		t.Parallel()
 		tn := newTenant(t)
-		if _, err := metaops.Apply(ctx, tn.api, metaops.Change{Kind: metaops.ClientMetadata, Target: "myclientid123", Clear: true}); err != nil {
+		if _, err := apply(ctx, tn.api, metaops.Change{Kind: metaops.ClientMetadata, Target: "myclientid123", Clear: true}); err != nil {
 			t.Fatal(err)
 		}
 		want := getMy + `PATCH /api/v2/clients/myclientid123 {"client_metadata":{"mycolor":null,"myflavor":null}}` + "\n"
@@ -247,7 +256,7 @@ func TestClientMetadata(t *testing.T) {
 	t.Run("by unique name", func(t *testing.T) {
 		t.Parallel()
 		tn := newTenant(t)
-		if _, err := metaops.Apply(ctx, tn.api, metaops.Change{Kind: metaops.ClientMetadata, Target: "myclient", Ops: []metaedit.Op{set(t, "mycolor=blue")}}); err != nil {
+		if _, err := apply(ctx, tn.api, metaops.Change{Kind: metaops.ClientMetadata, Target: "myclient", Ops: []metaedit.Op{set(t, "mycolor=blue")}}); err != nil {
 			t.Fatal(err)
 		}
 		want := "GET /api/v2/clients/myclient?fields=client_metadata&include_fields=true\n" + list + getMy +
@@ -275,7 +284,7 @@ func TestClientMetadata(t *testing.T) {
 	t.Run("ambiguous name", func(t *testing.T) {
 		t.Parallel()
 		tn := newTenant(t)
-		_, err := metaops.Apply(ctx, tn.api, metaops.Change{Kind: metaops.ClientMetadata, Target: "Shared Name", Ops: []metaedit.Op{set(t, "team=x")}})
+		_, err := apply(ctx, tn.api, metaops.Change{Kind: metaops.ClientMetadata, Target: "Shared Name", Ops: []metaedit.Op{set(t, "team=x")}})
 		if failure.CodeOf(err) != failure.Usage || !strings.Contains(err.Error(), "dupA1") || !strings.Contains(err.Error(), "dupB2") {
 			t.Fatalf("err %v (code %d), want exit 2 naming dupA1 and dupB2", err, failure.CodeOf(err))
 		}
@@ -291,7 +300,7 @@ func TestClientMetadata(t *testing.T) {
 		for _, k := range strings.Split("a b c d e f g h i", " ") {
 			ops = append(ops, set(t, k+"=x"))
 		}
-		_, err := metaops.Apply(ctx, tn.api, metaops.Change{Kind: metaops.ClientMetadata, Target: "myclientid123", Ops: ops})
+		_, err := apply(ctx, tn.api, metaops.Change{Kind: metaops.ClientMetadata, Target: "myclientid123", Ops: ops})
 		if failure.CodeOf(err) != failure.Usage || !strings.Contains(err.Error(), "11") {
 			t.Fatalf("err %v (code %d), want exit 2 counting 11 keys", err, failure.CodeOf(err))
 		}
@@ -324,6 +333,8 @@ func TestUserTargets(t *testing.T) {
 	}{
 		{"sam@example.com", failure.Usage, []string{"auth0|sam3", "google-oauth2|1089347"}, 1},
 		{"nobody@example.com", failure.NotFound, []string{"nobody@example.com"}, 1},
+		{" Sam@Example.com\t", failure.Usage, []string{"users have email sam@example.com;"}, 1}, // pasted with blanks
+		{"  ", failure.Usage, nil, 0},
 		{"auth0|ghost", failure.NotFound, nil, 1},
 		{"abc123", failure.Usage, nil, 0},
 		{"a@b@c", failure.Usage, nil, 0},
@@ -333,7 +344,7 @@ func TestUserTargets(t *testing.T) {
 		t.Run(tt.input, func(t *testing.T) {
 			t.Parallel()
 			tn := newTenant(t)
-			_, err := metaops.Apply(ctx, tn.api, metaops.Change{Target: tt.input, Ops: []metaedit.Op{set(t, "a=1")}})
+			_, err := apply(ctx, tn.api, metaops.Change{Target: tt.input, Ops: []metaedit.Op{set(t, "a=1")}})
 			if failure.CodeOf(err) != tt.code {
 				t.Fatalf("err %v: code %d, want %d", err, failure.CodeOf(err), tt.code)
 			}
@@ -371,7 +382,7 @@ func TestReservedNameWarning(t *testing.T) {
 			for _, s := range tt.ops {
 				ops = append(ops, set(t, s))
 			}
-			res, err := metaops.Apply(ctx, tn.api, metaops.Change{Kind: tt.kind, Target: "auth0|jane1", Ops: ops})
+			res, err := apply(ctx, tn.api, metaops.Change{Kind: tt.kind, Target: "auth0|jane1", Ops: ops})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -404,7 +415,7 @@ func TestSizeWarning(t *testing.T) {
 			t.Parallel()
 			tn := newTenant(t)
 			tn.putUser(t, `{"user_id":"auth0|big","email":"big@example.com","user_metadata":{"blob":"`+big+`"},"app_metadata":{"plan":"full"}}`)
-			res, err := metaops.Apply(ctx, tn.api, metaops.Change{Target: "auth0|big", Ops: []metaedit.Op{set(t, tt.value)}})
+			res, err := apply(ctx, tn.api, metaops.Change{Target: "auth0|big", Ops: []metaedit.Op{set(t, tt.value)}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -445,7 +456,11 @@ func TestValidateRefusesBeforeAnyRequest(t *testing.T) {
 			}
 			tn := newTenant(t)
 			for _, dry := range []bool{false, true} {
-				_, err := metaops.Apply(ctx, tn.api, metaops.Change{Kind: metaops.ClientMetadata, Target: "myclientid123", Ops: tt.ops, DryRun: dry})
+				ch := metaops.Change{Kind: metaops.ClientMetadata, Target: "myclientid123", Ops: tt.ops}
+				res, err := metaops.Plan(ctx, tn.api, ch)
+				if err == nil && !dry {
+					err = metaops.Send(ctx, tn.api, res)
+				}
 				if failure.CodeOf(err) != failure.Usage {
 					t.Errorf("Apply (dry run %v): %v, want exit 2", dry, err)
 				}

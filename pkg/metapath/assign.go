@@ -43,22 +43,31 @@ func ParseAssignment(s string) (Assignment, error) {
 	if err != nil {
 		return Assignment{}, failure.Usagef("invalid assignment %q: %s", s, err.Error())
 	}
-	a, err := NewAssignment(p, kind, []byte(s[eq+1:]))
+	a, err := newAssignment(p, kind, []byte(s[eq+1:]), "for a plain string use "+strconv.Quote(pathText+"=VALUE"))
 	if err != nil {
 		return Assignment{}, failure.Usagef("invalid assignment %q: %s", s, err.Error())
 	}
 	return a, nil
 }
 
-// NewAssignment validates a value that came from elsewhere (--value-file,
+// NewAssignment validates a value that came from a file (--value-file,
 // --json-file): for String, raw is the text to store; for JSON, raw is the
 // JSON text. The checks are those of ParseAssignment.
 func NewAssignment(p Path, kind AssignKind, raw []byte) (Assignment, error) {
+	return newAssignment(p, kind, raw, "to store the file's text as a string, use --value-file instead of --json-file")
+}
+
+// newAssignment builds an Assignment; hint says what to do instead when a
+// JSON value does not parse.
+func newAssignment(p Path, kind AssignKind, raw []byte, hint string) (Assignment, error) {
 	if len(p) == 0 {
 		return Assignment{}, failure.Usagef("the path is empty")
 	}
+	if len(p) > MaxDepth {
+		return Assignment{}, failure.Usagef("the path has %d keys; at most %d are allowed", len(p), MaxDepth)
+	}
 	if !utf8.Valid(raw) {
-		return Assignment{}, failure.Usagef("the value for %q is not valid UTF-8", p.String())
+		return Assignment{}, failure.Usagef("the value for %s is not valid UTF-8", strconv.Quote(p.String()))
 	}
 	a := Assignment{Path: p, Kind: kind}
 	switch kind {
@@ -66,14 +75,16 @@ func NewAssignment(p Path, kind AssignKind, raw []byte) (Assignment, error) {
 		a.Value = QuoteJSON(string(raw))
 	case JSON:
 		v := bytes.Trim(raw, " \t\r\n")
-		if !gjson.ValidBytes(v) {
-			return Assignment{}, failure.Usagef("the value for %q is not valid JSON (for a plain string use %s=VALUE)", p.String(), p.String())
+		// Too deep is said first, and before gjson recurses into it.
+		if len(p)+Depth(v) <= MaxDepth && !gjson.ValidBytes(v) {
+			return Assignment{}, failure.Usagef("the value for %s is not valid JSON (%s); %s", strconv.Quote(p.String()), DescribeSyntaxError(v), hint)
 		}
-		if err := ValidateKeys(v); err != nil {
+		if err := ValidateValue(p, v); err != nil {
 			return Assignment{}, err
 		}
 		if len(p) == 1 && string(v) == "null" {
-			return Assignment{}, failure.Usagef("%s:=null on a root key would make Auth0 delete it: use unset %s", p.String(), p.String())
+			return Assignment{}, failure.Usagef("%s on a root key would make Auth0 delete it: use unset %s",
+				strconv.Quote(p.String()+":=null"), strconv.Quote(p.String()))
 		}
 		a.Value = append([]byte(nil), v...)
 	default:
@@ -92,58 +103,6 @@ func TrimOneNewline(b []byte) []byte {
 		return b[:len(b)-1]
 	}
 	return b
-}
-
-// ValidateKeys checks every object key at every depth of the valid JSON raw:
-// Auth0 forbids '.' and '$' in metadata key names. Keys are checked after
-// unescaping ("a\u002eb" is "a.b"). Duplicate keys in one object are refused
-// too: which one wins differs between JSON readers.
-func ValidateKeys(raw []byte) error {
-	if !gjson.ValidBytes(raw) {
-		return failure.Usagef("not valid JSON")
-	}
-	return validateKeys(gjson.ParseBytes(raw), nil)
-}
-
-func validateKeys(v gjson.Result, at Path) error {
-	if !v.IsObject() && !v.IsArray() {
-		return nil
-	}
-	var err error
-	var seen map[string]bool
-	i := 0
-	v.ForEach(func(k, val gjson.Result) bool {
-		var here Path
-		if v.IsObject() {
-			key := k.String()
-			here = append(at[:len(at):len(at)], key)
-			if strings.ContainsAny(key, ".$") {
-				err = failure.Usagef("key %q (at %s) holds '.' or '$', which Auth0 does not allow in metadata keys", key, describe(here))
-				return false
-			}
-			if seen == nil {
-				seen = make(map[string]bool)
-			}
-			if seen[key] {
-				err = failure.Usagef("key %q appears twice in the same object (at %s)", key, describe(at))
-				return false
-			}
-			seen[key] = true
-		} else {
-			here = append(at[:len(at):len(at)], strconv.Itoa(i))
-		}
-		i++
-		err = validateKeys(val, here)
-		return err == nil
-	})
-	return err
-}
-
-func describe(p Path) string {
-	if len(p) == 0 {
-		return "the top level"
-	}
-	return "value path " + strconv.Quote(p.String())
 }
 
 // QuoteJSON encodes s as a JSON string, leaving '<', '>', '&' and non-ASCII
@@ -180,4 +139,52 @@ func QuoteJSON(s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// FileFlag is the flag that reads a value of this kind from a file.
+func (k AssignKind) FileFlag() string {
+	if k == JSON {
+		return "--json-file"
+	}
+	return "--value-file"
+}
+
+// ParseFileSpec reads the PATH=FILE argument of --value-file (kind String)
+// or --json-file (kind JSON). Its errors suggest the form the user more
+// likely meant: PATH:=JSON or PATH=VALUE to give the value inline.
+func ParseFileSpec(kind AssignKind, spec string) (Path, string, error) {
+	flag := kind.FileFlag()
+	pathText, file, ok := strings.Cut(spec, "=")
+	if !ok {
+		return nil, "", failure.Usagef("%s %s: want PATH=FILE (%s)", flag, quoteShort(spec), inlineForm(kind))
+	}
+	if strings.HasSuffix(pathText, ":") {
+		return nil, "", failure.Usagef("%s %s: want PATH=FILE, without ':' (%s)", flag, quoteShort(spec), inlineForm(kind))
+	}
+	p, err := Parse(pathText)
+	if err != nil {
+		return nil, "", failure.Usagef("%s %s: %s", flag, quoteShort(spec), err.Error())
+	}
+	if file == "" {
+		return nil, "", failure.Usagef("%s %s: the file name is empty (- reads stdin)", flag, quoteShort(spec))
+	}
+	return p, file, nil
+}
+
+func inlineForm(kind AssignKind) string {
+	if kind == JSON {
+		return "to give the JSON inline, use the argument PATH:=JSON"
+	}
+	return "to give the text inline, use the argument PATH=VALUE"
+}
+
+// FileReadHint is added to the error of a --json-file that cannot be read
+// when its FILE looks like JSON itself (--json-file 'prefs={"a":1}'): it
+// names the inline form, PATH:=JSON. Otherwise it is "".
+func FileReadHint(kind AssignKind, p Path, file string) string {
+	f := strings.TrimSpace(file)
+	if kind != JSON || f == "" || !strings.ContainsAny(f[:1], `{["`) && !gjson.Valid(f) {
+		return ""
+	}
+	return " (to give the JSON inline, use the argument " + quoteShort(p.String()+":="+f) + ")"
 }

@@ -17,9 +17,12 @@ import (
 // number (see Index) addresses an array element where an array exists.
 type Path []string
 
-// Parse splits s on '.'. An empty path, an empty segment, a '$' anywhere and
-// text that is not UTF-8 are usage errors.
+// Parse splits s on '.'. An empty path, an empty segment, a '$' anywhere,
+// text that is not UTF-8 and more than MaxDepth keys are usage errors.
 func Parse(s string) (Path, error) {
+	if n := strings.Count(s, ".") + 1; n > MaxDepth {
+		return nil, failure.Usagef("invalid path %s: %d keys; a0meta accepts at most %d", quoteShort(s), n, MaxDepth)
+	}
 	if s == "" {
 		return nil, failure.Usagef("invalid path %q: the path is empty", s)
 	}

@@ -156,6 +156,7 @@ func TestParseAssignment(t *testing.T) {
 		{in: `prefs:= {"theme":"dark"} `, path: Path{"prefs"}, kind: JSON, value: `{"theme":"dark"}`},
 		{in: `s:="x"`, path: Path{"s"}, kind: JSON, value: `"x"`},
 		{in: "a.b:=null", path: Path{"a", "b"}, kind: JSON, value: `null`},
+		{in: "deep:=" + strings.Repeat("[", MaxDepth-1) + strings.Repeat("]", MaxDepth-1), path: Path{"deep"}, kind: JSON, value: strings.Repeat("[", MaxDepth-1) + strings.Repeat("]", MaxDepth-1)},
 		{in: "a:=b=c", wantErr: "not valid JSON"},
 		{in: "noequals", wantErr: `invalid assignment "noequals": expected PATH=VALUE`},
 		{in: "=x", wantErr: "the path is empty"},
@@ -170,8 +171,13 @@ func TestParseAssignment(t *testing.T) {
 		{in: `o:={"x":[{"$set":1}]}`, wantErr: `key "$set"`},
 		{in: `o:={"a\u002eb":1}`, wantErr: `key "a.b"`},
 		{in: `o:={"a":1,"a":2}`, wantErr: "appears twice"},
-		{in: "gone:=null", wantErr: "use unset gone"},
-		{in: "gone:= null ", wantErr: "use unset gone"},
+		{in: "gone:=null", wantErr: `use unset "gone"`},
+		{in: "gone:= null ", wantErr: `use unset "gone"`},
+		{in: "age:=forty", wantErr: `at line 1, column 2 of the JSON: forty); for a plain string use "age=VALUE"`},
+		{in: "e\x1b[31m:=x", wantErr: `the value for "e\x1b[31m" is not valid JSON`},
+		{in: "deep:=" + strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth), wantErr: `the value for "deep" nests 129 levels deep in the metadata; a0meta accepts at most 128`},
+		{in: "a.b:=" + strings.Repeat("[", 100000) + strings.Repeat("]", 100000), wantErr: "nests 100002 levels deep"},
+		{in: strings.Repeat("k.", MaxDepth) + "k=1", wantErr: "129 keys; a0meta accepts at most 128"},
 		{in: "bad=\xff", wantErr: "not valid UTF-8"},
 	}
 	for _, tt := range tests {
@@ -234,6 +240,113 @@ func TestTrimOneNewline(t *testing.T) {
 		if got := string(TrimOneNewline([]byte(in))); got != want {
 			t.Errorf("TrimOneNewline(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestValidateValue(t *testing.T) {
+	nest := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	tests := []struct {
+		at      Path
+		in      string
+		wantErr string
+	}{
+		{in: `{"a":` + nest(MaxDepth-1) + `}`},
+		{in: `{"a":` + nest(MaxDepth) + `}`, wantErr: "the JSON nests 129 levels deep in the metadata; a0meta accepts at most 128 levels"},
+		{at: Path{"a", "b"}, in: nest(MaxDepth - 2)},
+		{at: Path{"a", "b"}, in: nest(MaxDepth - 1), wantErr: `the value for "a.b" nests 129 levels deep`},
+		{at: MustParse(strings.Repeat("k.", MaxDepth-1) + "k"), in: `1`},
+		{at: MustParse(strings.Repeat("k.", MaxDepth-1) + "k"), in: `[]`, wantErr: "nests 129 levels"},
+		{in: `{"a":1,"a":2}`, wantErr: `key "a" appears twice in the same object (at the top level)`},
+		{in: `{"x":{"a":1,"a":2}}`, wantErr: `key "a" appears twice in the same object (in "x")`},
+		{at: Path{"p", "q"}, in: `[0,{"r":{"a":1,"a":2}}]`, wantErr: `key "a" appears twice in the same object (in "p.q.1.r")`},
+		{at: Path{"p"}, in: `{"x":[{"y.z":1}]}`, wantErr: `key "y.z" in "p.x.0" holds '.' or '$'`},
+		{in: `{"x":["s",{"ok":1},2,[{"$":1}]]}`, wantErr: `key "$" in "x.3.0" holds`},
+		{in: `{"a":{"b":{"c":1},"d":[[],{"e":{"f":1,"f":2}}]}}`, wantErr: `key "f" appears twice in the same object (in "a.d.1.e")`},
+		{in: `{"$x":1}`, wantErr: `key "$x" at the top level holds '.' or '$'`},
+		{in: `{"a":{"\u001b[31m.":1}}`, wantErr: `key "\x1b[31m." in "a" holds`},
+		{in: `{"a":[1,2,{"b":[]}],"c":{"d":{"e":"."}},"f":"$"}`},
+		{in: `[1,`, wantErr: "not valid JSON"},
+	}
+	for _, tt := range tests {
+		err := ValidateValue(tt.at, []byte(tt.in))
+		if tt.wantErr == "" {
+			if err != nil {
+				t.Errorf("ValidateValue(%q, %.40s) = %v, want nil", tt.at, tt.in, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("ValidateValue(%q, %.40s) = %v, want an error containing %q", tt.at, tt.in, err, tt.wantErr)
+		} else if failure.CodeOf(err) != failure.Usage {
+			t.Errorf("ValidateValue(%q, %.40s) code %d, want %d", tt.at, tt.in, failure.CodeOf(err), failure.Usage)
+		}
+	}
+}
+
+func TestDepth(t *testing.T) {
+	for in, want := range map[string]int{
+		`1`: 0, `"[{"`: 0, `{}`: 1, `[1,2]`: 1, `[[]]`: 2, `{"a":{"b":[{}]}}`: 4, `["\"[[["]`: 1,
+		`[[[`: 3, `]]][`: 1, `{"a":"\\"}`: 1, ``: 0,
+	} {
+		if got := Depth([]byte(in)); got != want {
+			t.Errorf("Depth(%s) = %d, want %d", in, got, want)
+		}
+	}
+}
+
+// deepInputs are 200 KB values nested as deep as they can be: what a
+// hostile --json-file or := argument can hold.
+func deepInputs() map[string][]byte {
+	n := 100000
+	arrays := []byte(strings.Repeat("[", n) + strings.Repeat("]", n))
+	m := 200000 / 6
+	objects := []byte(strings.Repeat(`{"a":`, m) + "1" + strings.Repeat("}", m))
+	return map[string][]byte{"arrays": arrays, "objects": objects}
+}
+
+// Refusing a deep value costs one pass and no copies of the path per
+// level: the refusal allocates a handful of times whatever the depth.
+func TestValidateValueDeepIsCheap(t *testing.T) {
+	for name, raw := range deepInputs() {
+		var err error
+		allocs := testing.AllocsPerRun(3, func() { err = ValidateValue(Path{"x"}, raw) })
+		if err == nil || !strings.Contains(err.Error(), "a0meta accepts at most 128") {
+			t.Fatalf("%s: error = %v", name, err)
+		}
+		if allocs > 20 {
+			t.Errorf("%s: refusing a %d-byte value made %.0f allocations", name, len(raw), allocs)
+		}
+	}
+}
+
+// Validating a value at the depth limit makes no copy of the path per
+// element: allocations grow with the number of keys, not keys × depth.
+func TestValidateValueAllocationsLinear(t *testing.T) {
+	deep := strings.Repeat(`[`, MaxDepth-2) + strings.Repeat("1,", 20000) + "1" + strings.Repeat("]", MaxDepth-2)
+	allocs := testing.AllocsPerRun(2, func() {
+		if err := ValidateValue(Path{"x"}, []byte(deep)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 1000 {
+		t.Errorf("validating %d bytes of array elements made %.0f allocations", len(deep), allocs)
+	}
+}
+
+func BenchmarkValidateValue(b *testing.B) {
+	inputs := deepInputs()
+	inputs["wide at the limit"] = []byte(strings.Repeat(`[`, MaxDepth-3) + strings.Repeat(`{"k":1,"l":[2]},`, 12000) + "1" + strings.Repeat("]", MaxDepth-3))
+	for name, raw := range inputs {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				err := ValidateValue(Path{"x"}, raw)
+				if (err == nil) != (name == "wide at the limit") {
+					b.Fatalf("%s: %v", name, err)
+				}
+			}
+		})
 	}
 }
 

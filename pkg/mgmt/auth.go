@@ -2,6 +2,9 @@ package mgmt
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -46,6 +50,14 @@ type TokenCache interface {
 	Delete(key string) error
 }
 
+// TokenLocker is a TokenCache shared by several processes that can make
+// them take turns: the first to miss fetches a token, the others wait and
+// then find it in the cache, so N concurrent runs make one token request.
+type TokenLocker interface {
+	// Lock blocks until key is held or ctx ends.
+	Lock(ctx context.Context, key string) (unlock func(), err error)
+}
+
 // expiryMargin: a token this close to expiry is not used any more, so it
 // cannot expire in flight.
 const expiryMargin = 60 * time.Second
@@ -58,14 +70,35 @@ type ClientCredentials struct {
 	ClientSecret string
 	Audience     string
 	Cache        TokenCache // nil: memory only
-	CacheKey     string
-	HTTPClient   *http.Client // Client.HTTPClient(): retries, trace, proxy
-	Now          func() time.Time
+	// CacheKey names the tenant, client and audience; the key used in the
+	// cache also hashes ClientSecret, so a changed or wrong secret never
+	// reuses a token another secret obtained.
+	CacheKey string
+	// HTTPClient sends the token request; New sets it to the Client's own
+	// stack (retries, trace, proxy, no redirects, shared connections).
+	HTTPClient *http.Client
+	Now        func() time.Time
 	// Warn, when set, hears about cache failures; they are not fatal.
 	Warn func(msg string)
 
 	mu  sync.Mutex
 	tok *oauth2.Token
+	// short: tok was issued with a lifetime under expiryMargin; it is used
+	// for the rest of the run (a 401 still replaces it).
+	short bool
+}
+
+// cacheKey is CacheKey bound to the secret.
+func (cc *ClientCredentials) cacheKey() string {
+	h := sha256.New()
+	h.Write([]byte("a0meta token cache key v2\x00"))
+	for _, f := range []string{cc.CacheKey, cc.ClientSecret} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(f)))
+		h.Write(n[:])
+		h.Write([]byte(f))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func (cc *ClientCredentials) Refreshable() bool { return true }
@@ -88,20 +121,31 @@ func (cc *ClientCredentials) fresh(t *oauth2.Token) bool {
 }
 
 // Token returns the token in memory or in the cache while it is fresh, else
-// makes exactly one token request.
+// makes exactly one token request. With a TokenLocker cache, concurrent
+// processes share that request.
 func (cc *ClientCredentials) Token(ctx context.Context) (string, error) {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
-	if cc.fresh(cc.tok) {
+	if cc.tok != nil && cc.tok.AccessToken != "" && (cc.short || cc.fresh(cc.tok)) {
 		return cc.tok.AccessToken, nil
 	}
-	if cc.Cache != nil {
-		t, err := cc.Cache.Load(cc.CacheKey)
-		if err != nil {
-			cc.warn("reading the token cache: %v", err)
-		} else if cc.fresh(t) {
-			cc.tok = t
-			return t.AccessToken, nil
+	key := cc.cacheKey()
+	if t := cc.load(key); t != nil {
+		return t.AccessToken, nil
+	}
+	if l, ok := cc.Cache.(TokenLocker); ok {
+		unlock, err := l.Lock(ctx, key)
+		switch {
+		case err == nil:
+			defer unlock()
+			// Whoever held the lock may have stored a token meanwhile.
+			if t := cc.load(key); t != nil {
+				return t.AccessToken, nil
+			}
+		case ctx.Err() != nil:
+			return "", ctxErr(ctx)
+		default:
+			cc.warn("locking the token cache: %v", err)
 		}
 	}
 	t, err := cc.fetch(ctx)
@@ -109,12 +153,30 @@ func (cc *ClientCredentials) Token(ctx context.Context) (string, error) {
 		return "", err
 	}
 	cc.tok = t
-	if cc.Cache != nil && !t.Expiry.IsZero() {
-		if err := cc.Cache.Store(cc.CacheKey, t); err != nil {
+	cc.short = !t.Expiry.IsZero() && !cc.fresh(t)
+	if cc.Cache != nil && !t.Expiry.IsZero() && !cc.short {
+		if err := cc.Cache.Store(key, t); err != nil {
 			cc.warn("writing the token cache: %v", err)
 		}
 	}
 	return t.AccessToken, nil
+}
+
+// load returns the cached token for key when it is fresh, keeping it.
+func (cc *ClientCredentials) load(key string) *oauth2.Token {
+	if cc.Cache == nil {
+		return nil
+	}
+	t, err := cc.Cache.Load(key)
+	if err != nil {
+		cc.warn("reading the token cache: %v", err)
+		return nil
+	}
+	if !cc.fresh(t) {
+		return nil
+	}
+	cc.tok, cc.short = t, false
+	return t
 }
 
 func (cc *ClientCredentials) fetch(ctx context.Context) (*oauth2.Token, error) {
@@ -132,8 +194,10 @@ func (cc *ClientCredentials) fetch(ctx context.Context) (*oauth2.Token, error) {
 	if cc.HTTPClient != nil {
 		ctx = context.WithValue(ctx, oauth2.HTTPClient, cc.HTTPClient)
 	}
-	// Not an attempt of the API request that needed the token.
+	// Not an attempt of the API request that needed the token, and not
+	// that request being sent.
 	ctx = context.WithValue(ctx, attemptsKey{}, nil)
+	ctx = context.WithValue(ctx, sentKey{}, (*atomic.Bool)(nil))
 	t, err := conf.Token(ctx)
 	if err != nil {
 		var re *oauth2.RetrieveError
@@ -143,7 +207,10 @@ func (cc *ClientCredentials) fetch(ctx context.Context) (*oauth2.Token, error) {
 				te.Status = re.Response.StatusCode
 			}
 			if te.ErrorCode == "" && te.Description == "" {
-				te.Description = excerpt(re.Body)
+				// Scrubbed before it is cut short, so a cut cannot hide
+				// a credential from the scrubber.
+				body, _ := scrubText(string(re.Body), []string{cc.ClientSecret})
+				te.Description = excerpt([]byte(body))
 			}
 			return nil, te
 		}
@@ -152,7 +219,11 @@ func (cc *ClientCredentials) fetch(ctx context.Context) (*oauth2.Token, error) {
 			err = ue.Err
 		}
 		if ctx.Err() != nil {
-			return nil, err
+			return nil, ctxErr(ctx)
+		}
+		var redir *RedirectError
+		if errors.As(err, &redir) {
+			return nil, redir
 		}
 		var ne *NetworkError
 		if errors.As(err, &ne) {
@@ -198,11 +269,12 @@ func (cc *ClientCredentials) Invalidate(bad string) {
 	if cc.Cache == nil {
 		return
 	}
-	t, err := cc.Cache.Load(cc.CacheKey)
+	key := cc.cacheKey()
+	t, err := cc.Cache.Load(key)
 	if err != nil || t == nil || t.AccessToken != bad {
 		return
 	}
-	if err := cc.Cache.Delete(cc.CacheKey); err != nil {
+	if err := cc.Cache.Delete(key); err != nil {
 		cc.warn("removing a refused token from the cache: %v", err)
 	}
 }
@@ -210,10 +282,11 @@ func (cc *ClientCredentials) Invalidate(bad string) {
 // authTransport adds the bearer token to requests for the tenant and, when
 // the provider can refresh, answers one 401 with a new token and one retry.
 type authTransport struct {
-	next   http.RoundTripper
-	tokens TokenProvider
-	scheme string
-	host   string
+	next    http.RoundTripper
+	tokens  TokenProvider
+	scheme  string
+	host    string
+	secrets *secretSet
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -226,6 +299,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
+	t.secrets.add(tok)
 	resp, err := t.next.RoundTrip(withBearer(req, req.Body, tok))
 	if err != nil || resp.StatusCode != http.StatusUnauthorized || !t.tokens.Refreshable() {
 		return resp, err
@@ -243,6 +317,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if tok2 == tok {
 		return resp, nil
 	}
+	t.secrets.add(tok2)
 	body := req.Body
 	if hasBody {
 		if body, err = req.GetBody(); err != nil {

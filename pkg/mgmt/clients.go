@@ -14,14 +14,15 @@ func (c *Client) GetClientField(ctx context.Context, clientID, field string) (js
 		return nil, err
 	}
 	p := ClientPath(clientID)
-	data, err := c.getJSON(ctx, p, fieldsQuery([]string{field}))
+	data, err := c.object(ctx, http.MethodGet, p, fieldsQuery([]string{field}), nil, "client_id", clientID, field)
 	if err != nil {
 		return nil, err
 	}
 	return fieldOf(http.MethodGet, p, data, field)
 }
 
-// PatchClient sends body, byte for byte, as a PATCH of the client.
+// PatchClient sends body, byte for byte, as a PATCH of the client and
+// returns the answer once it is checked to be that client's object.
 func (c *Client) PatchClient(ctx context.Context, clientID string, body []byte) (json.RawMessage, error) {
 	if err := checkID("client id", clientID); err != nil {
 		return nil, err
@@ -29,7 +30,7 @@ func (c *Client) PatchClient(ctx context.Context, clientID string, body []byte) 
 	if body == nil {
 		body = []byte{}
 	}
-	return c.do(ctx, http.MethodPatch, ClientPath(clientID), nil, body)
+	return c.object(ctx, http.MethodPatch, ClientPath(clientID), nil, body, "client_id", clientID, "client_metadata")
 }
 
 // ClientRef names a client.
@@ -66,7 +67,7 @@ func (c *Client) ListClients(ctx context.Context) ([]ClientRef, error) {
 				Total   *int        `json:"total"`
 			}
 			if err := json.Unmarshal(data, &env); err != nil {
-				return nil, unexpectedAnswer(http.MethodGet, p, data)
+				return nil, c.scrubErr(unexpectedAnswer(http.MethodGet, p, data))
 			}
 			batch = env.Clients
 			if env.Total != nil {

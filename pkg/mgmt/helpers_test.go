@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,12 +31,14 @@ type recorder struct {
 	srv  *httptest.Server
 	mu   sync.Mutex
 	reqs []seen
+	// conns counts the connections clients opened.
+	conns atomic.Int32
 }
 
 func newRecorder(t *testing.T, h func(n int, w http.ResponseWriter, r *http.Request)) *recorder {
 	t.Helper()
 	rec := &recorder{t: t}
-	rec.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rec.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rec.mu.Lock()
@@ -43,6 +47,12 @@ func newRecorder(t *testing.T, h func(n int, w http.ResponseWriter, r *http.Requ
 		rec.mu.Unlock()
 		h(n, w, r)
 	}))
+	rec.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			rec.conns.Add(1)
+		}
+	}
+	rec.srv.Start()
 	t.Cleanup(rec.srv.Close)
 	return rec
 }

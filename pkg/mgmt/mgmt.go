@@ -3,22 +3,34 @@
 // pass through untouched, and layers retries, tokens and a debug trace as
 // http.RoundTrippers:
 //
-//	auth (API requests only) -> headers -> retry -> trace -> base transport
+//	auth (API requests only) -> headers -> no redirects -> retry -> trace -> base transport
 //
 // HTTPClient() is the same stack without the auth layer; the token request
-// goes through it so it too is retried, traced and proxied.
+// goes through it, on the same connections, so it too is retried, traced
+// and never redirected.
+//
+// What the client does not trust: a 3xx is a *RedirectError and is never
+// followed; a 2xx answer must be the target's JSON object (else an
+// *UnexpectedAnswerError); a write sent whose outcome is unknown is an
+// *UncertainError. Request bodies over MaxRequestBody and answers over
+// MaxAnswer are refused (*TooLargeError). WithDeadline bounds everything
+// done for one command or one target. Every error is scrubbed of the
+// client secret and the tokens, as the trace is.
 package mgmt
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -48,6 +60,10 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock used for rate-limit headers; nil means time.Now.
 	Now func() time.Time
+	// MaxIdleConnsPerHost keeps that many connections to the tenant open
+	// between requests: one per concurrent worker. 0 means 64. It applies
+	// when Transport is nil.
+	MaxIdleConnsPerHost int
 }
 
 // DefaultTimeout bounds each attempt when Options.Timeout is zero.
@@ -61,9 +77,16 @@ type Client struct {
 	retry   *retryTransport
 	raw     *http.Client // no auth: token requests
 	api     *http.Client // with auth: /api/v2
+	secrets *secretSet
 }
 
-// New builds a Client from opts.
+// defaultMaxIdleConnsPerHost keeps a connection per concurrent worker of a
+// bulk run alive between requests (net/http's default keeps 2).
+const defaultMaxIdleConnsPerHost = 64
+
+// New builds a Client from opts. When opts.Tokens is a *ClientCredentials
+// without an HTTPClient, its token requests go through this client's
+// stack and connection pool, so a cold run opens one connection.
 func New(opts Options) (*Client, error) {
 	baseStr := strings.TrimRight(opts.BaseURL, "/")
 	base, err := url.Parse(baseStr)
@@ -85,15 +108,20 @@ func New(opts Options) (*Client, error) {
 	next := opts.Transport
 	if next == nil {
 		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
-			next = dt.Clone()
+			t := dt.Clone()
+			t.MaxIdleConnsPerHost = cmp.Or(opts.MaxIdleConnsPerHost, defaultMaxIdleConnsPerHost)
+			t.MaxIdleConns = max(t.MaxIdleConns, t.MaxIdleConnsPerHost)
+			next = t
 		} else {
 			next = http.DefaultTransport
 		}
 	}
+	next = sentTransport{next: next}
+	secrets := &secretSet{}
 	var debug io.Writer
 	if opts.Debug != nil {
 		debug = &lockedWriter{w: opts.Debug}
-		next = &traceTransport{next: next, w: debug, redactValues: opts.DebugRedactValues}
+		next = &traceTransport{next: next, w: debug, redactValues: opts.DebugRedactValues, secrets: secrets}
 	}
 	rt := &retryTransport{
 		next:    next,
@@ -106,27 +134,35 @@ func New(opts Options) (*Client, error) {
 
 		bufLimit: defaultBufferLimit,
 	}
-	ht := &headerTransport{next: rt, userAgent: opts.UserAgent}
+	ht := &headerTransport{next: &noRedirectTransport{next: rt}, userAgent: opts.UserAgent}
 	c := &Client{
 		base:    base,
 		baseStr: baseStr,
 		retry:   rt,
-		raw:     &http.Client{Transport: ht},
+		raw:     &http.Client{Transport: ht, CheckRedirect: refuseRedirect},
+		secrets: secrets,
 	}
 	var apiRT http.RoundTripper = ht
-	if opts.Tokens != nil {
-		apiRT = &authTransport{next: ht, tokens: opts.Tokens, scheme: base.Scheme, host: base.Host}
+	switch tp := opts.Tokens.(type) {
+	case nil:
+	case StaticToken:
+		secrets.add(string(tp))
+	case *ClientCredentials:
+		secrets.add(tp.ClientSecret)
+		if tp.HTTPClient == nil {
+			tp.HTTPClient = c.raw
+		}
 	}
-	c.api = &http.Client{Transport: apiRT}
+	if opts.Tokens != nil {
+		apiRT = &authTransport{next: ht, tokens: opts.Tokens, scheme: base.Scheme, host: base.Host, secrets: secrets}
+	}
+	c.api = &http.Client{Transport: apiRT, CheckRedirect: refuseRedirect}
 	return c, nil
 }
 
-// HTTPClient returns the retrying, tracing client without authentication.
-// It is meant for the token request (see ClientCredentials.HTTPClient).
+// HTTPClient returns the retrying, tracing client without authentication,
+// on the same connection pool as API calls. It never follows redirects.
 func (c *Client) HTTPClient() *http.Client { return c.raw }
-
-// BaseURL returns the tenant origin requests go to.
-func (c *Client) BaseURL() string { return c.baseStr }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
@@ -198,18 +234,30 @@ func fieldsQuery(fields []string) query {
 }
 
 // do sends one API request; escapedPath is already path-escaped. A non-2xx
-// answer becomes an *APIError.
-func (c *Client) do(ctx context.Context, method, escapedPath string, q query, body []byte) ([]byte, error) {
+// answer becomes an *APIError, a 3xx a *RedirectError. A write whose
+// outcome is unknown (sent, then no answer) is an *UncertainError. Every
+// error is scrubbed of credentials.
+func (c *Client) do(ctx context.Context, method, escapedPath string, q query, body []byte) (int, []byte, error) {
+	status, data, err := c.send(ctx, method, escapedPath, q, body)
+	return status, data, c.scrubErr(err)
+}
+
+func (c *Client) send(ctx context.Context, method, escapedPath string, q query, body []byte) (int, []byte, error) {
+	if len(body) > MaxRequestBody {
+		return 0, nil, &TooLargeError{Method: method, Path: escapedPath, Limit: MaxRequestBody, Size: len(body)}
+	}
 	s := c.baseStr + escapedPath
 	if len(q) > 0 {
 		s += "?" + q.encode()
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("building request URL: %w", err)
+		return 0, nil, fmt.Errorf("building request URL: %w", err)
 	}
 	attempts := 0
 	ctx = context.WithValue(ctx, attemptsKey{}, &attempts)
+	sent := new(atomic.Bool)
+	ctx = context.WithValue(ctx, sentKey{}, sent)
 	var rd io.Reader
 	if body != nil {
 		// A bytes.Reader gives the request a GetBody, so every retry resends
@@ -218,10 +266,21 @@ func (c *Client) do(ctx context.Context, method, escapedPath string, q query, bo
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return nil, fmt.Errorf("building request: %w", err)
+		return 0, nil, fmt.Errorf("building request: %w", err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	// A write that reached the server and got no answer may have been
+	// applied.
+	uncertain := func(err error) error {
+		var redirect *RedirectError
+		if method == http.MethodGet || !sent.Load() || errors.As(err, &redirect) {
+			// Nothing sent, or a definite answer: the tenant does not
+			// redirect, so whatever redirected did not apply the change.
+			return err
+		}
+		return &UncertainError{Method: method, Path: escapedPath, Err: err}
 	}
 	resp, err := c.api.Do(req)
 	if err != nil {
@@ -229,33 +288,81 @@ func (c *Client) do(ctx context.Context, method, escapedPath string, q query, bo
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, err
+		if ctx.Err() != nil {
+			err = ctxErr(ctx)
+		}
+		return 0, nil, uncertain(err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer+1))
 	if err != nil {
-		return nil, &NetworkError{Host: c.base.Host, Attempts: attempts, Err: fmt.Errorf("reading the answer to %s %s: %w", method, escapedPath, err)}
+		if ctx.Err() != nil {
+			err = ctxErr(ctx)
+		}
+		return 0, nil, uncertain(&NetworkError{Host: c.base.Host, Attempts: attempts, Err: fmt.Errorf("reading the answer to %s %s: %w", method, escapedPath, err)})
+	}
+	if len(data) > MaxAnswer {
+		tl := &TooLargeError{Method: method, Path: escapedPath, Answer: true, Limit: MaxAnswer, Size: -1}
+		if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+			return 0, nil, uncertain(tl)
+		}
+		return 0, nil, tl
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, newAPIError(method, escapedPath, resp.StatusCode, data, attempts)
+		return 0, nil, newAPIError(method, escapedPath, resp.StatusCode, []byte(c.Redact(string(data))), attempts)
+	}
+	return resp.StatusCode, data, nil
+}
+
+// object is do for requests whose 2xx answer must be the JSON object of
+// the target (see checkObject). For a write, an answer that cannot be
+// believed leaves the outcome unknown.
+func (c *Client) object(ctx context.Context, method, escapedPath string, q query, body []byte, idKey, id string, fields ...string) ([]byte, error) {
+	status, data, err := c.do(ctx, method, escapedPath, q, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkObject(method, escapedPath, status, data, idKey, id, fields...); err != nil {
+		if method != http.MethodGet {
+			err = &UncertainError{Method: method, Path: escapedPath, Err: err}
+		}
+		return nil, c.scrubErr(err)
 	}
 	return data, nil
 }
 
 // getJSON is do for GET requests whose 2xx answer must be JSON.
 func (c *Client) getJSON(ctx context.Context, escapedPath string, q query) ([]byte, error) {
-	data, err := c.do(ctx, http.MethodGet, escapedPath, q, nil)
+	status, data, err := c.do(ctx, http.MethodGet, escapedPath, q, nil)
 	if err != nil {
 		return nil, err
 	}
 	if !json.Valid(data) {
-		return nil, unexpectedAnswer(http.MethodGet, escapedPath, data)
+		return nil, c.scrubErr(&UnexpectedAnswerError{Method: http.MethodGet, Path: escapedPath, Status: status, Reason: "not the JSON expected", Excerpt: excerpt(data)})
 	}
 	return data, nil
 }
 
 func unexpectedAnswer(method, path string, data []byte) error {
-	return fmt.Errorf("%s %s: unexpected answer (not the JSON expected): %s", method, path, excerpt(data))
+	return &UnexpectedAnswerError{Method: method, Path: path, Status: http.StatusOK, Reason: "not the JSON expected", Excerpt: excerpt(data)}
+}
+
+// sentKey carries a flag through the request context that is set once
+// request headers have been written on a connection: from then on the
+// server may act on the request.
+type sentKey struct{}
+
+// sentTransport sits right above the base transport and sets the flag of
+// sentKey when an attempt's headers are written.
+type sentTransport struct{ next http.RoundTripper }
+
+func (t sentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	flag, _ := req.Context().Value(sentKey{}).(*atomic.Bool)
+	if flag == nil {
+		return t.next.RoundTrip(req)
+	}
+	ctx := httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{WroteHeaders: func() { flag.Store(true) }})
+	return t.next.RoundTrip(req.WithContext(ctx))
 }
 
 // fieldOf returns the value of key in the JSON object data, or {} when the

@@ -111,6 +111,16 @@ func (r *redactor) query(raw string) string {
 	return strings.Join(parts, "&")
 }
 
+// loose scrubs text that is not valid JSON: credential-named values and
+// bearer credentials, remembered so that they are scrubbed elsewhere too.
+func (r *redactor) loose(s string) string {
+	out, found := scrubText(s, nil)
+	for _, v := range found {
+		r.secret(v)
+	}
+	return out
+}
+
 func hiddenString(s string) string {
 	return fmt.Sprintf("<%d chars>", utf8.RuneCountInString(s))
 }

@@ -93,8 +93,10 @@ func TestRequests(t *testing.T) {
 				return string(v), err
 			},
 			method: "PATCH", requestURI: "/api/v2/users/samlp%7Cacme%7Cjdoe@acme.example%2Fops",
-			path: "/api/v2/users/samlp%7Cacme%7Cjdoe@acme.example%2Fops",
-			body: bigBody, answer: `{"user_id":"x", "user_metadata":{}}`, want: `{"user_id":"x", "user_metadata":{}}`,
+			path:   "/api/v2/users/samlp%7Cacme%7Cjdoe@acme.example%2Fops",
+			body:   bigBody,
+			answer: `{"user_id":"samlp|acme|jdoe@acme.example/ops", "user_metadata":{}}`,
+			want:   `{"user_id":"samlp|acme|jdoe@acme.example/ops", "user_metadata":{}}`,
 		},
 		{
 			name: "UsersByEmail sent as given",
@@ -111,15 +113,31 @@ func TestRequests(t *testing.T) {
 		{
 			name: "SearchUsers",
 			call: func(ctx context.Context, c *Client) (string, error) {
-				v, total, err := c.SearchUsers(ctx, `app_metadata.plan:"pro" AND email:*@x.com`, 2, 50, "user_id")
-				return fmt.Sprintf("%d %s", total, v), err
+				r, err := c.SearchUsers(ctx, SearchOptions{Query: `app_metadata.plan:"pro" AND email:*@x.com`, Page: 2, PerPage: 50,
+					Sort: "created_at:1", Fields: []string{"user_id", "app_metadata"}, IncludeTotals: true})
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("%d %s", r.Total, r.Users), nil
 			},
 			method: "GET",
 			requestURI: "/api/v2/users?q=app_metadata.plan%3A%22pro%22+AND+email%3A%2A%40x.com&search_engine=v3&page=2&per_page=50" +
-				"&include_totals=true&fields=user_id&include_fields=true",
+				"&sort=created_at%3A1&include_totals=true&fields=user_id,app_metadata&include_fields=true",
 			path:   "/api/v2/users",
 			answer: `{"start":100,"limit":50,"length":1,"users":[{"user_id":"auth0|1"}],"total":101}`,
 			want:   `101 [{"user_id":"auth0|1"}]`,
+		},
+		{
+			name: "SearchUsers without totals",
+			call: func(ctx context.Context, c *Client) (string, error) {
+				r, err := c.SearchUsers(ctx, SearchOptions{})
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("%d %s", r.Total, r.Users), nil
+			},
+			method: "GET", requestURI: "/api/v2/users?search_engine=v3&page=0", path: "/api/v2/users",
+			answer: `[{"user_id":"auth0|1"}]`, want: `-1 [{"user_id":"auth0|1"}]`,
 		},
 		{
 			name: "GetClientField",

@@ -100,19 +100,21 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		last := attempt >= p.MaxAttempts || !rewindable
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil, ctxErr(ctx)
 			}
 			final := &NetworkError{Host: req.URL.Host, Attempts: attempt, Err: err}
 			if last || !retryableError(err) {
 				return nil, final
 			}
+			// A deadline that ends during the wait cuts it short and is
+			// what the error names.
 			wait := t.backoff(attempt)
 			if waited+wait > p.MaxTotalWait {
 				return nil, final
 			}
 			t.note("%s %s: %v; retrying in %s (attempt %d of %d)", req.Method, req.URL.Host, err, wait.Round(time.Millisecond), attempt+1, p.MaxAttempts)
 			if err := t.sleep(ctx, wait); err != nil {
-				return nil, err
+				return nil, ctxErr(ctx)
 			}
 			waited += wait
 			continue
@@ -121,17 +123,25 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		wait := t.waitFor(resp, attempt)
-		if waited+wait > p.MaxTotalWait {
+		if waited+wait > p.MaxTotalWait || pastDeadline(ctx, wait) {
 			return resp, nil
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
 		t.note("%s %s: %s; retrying in %s (attempt %d of %d)", req.Method, req.URL.Host, resp.Status, wait.Round(time.Millisecond), attempt+1, p.MaxAttempts)
 		if err := t.sleep(ctx, wait); err != nil {
-			return nil, err
+			return nil, ctxErr(ctx)
 		}
 		waited += wait
 	}
+}
+
+// pastDeadline reports whether ctx's deadline comes before a wait of d
+// ends: the last answer (a 429 or 5xx) is then final, and says more than
+// a sleep that the deadline cuts short.
+func pastDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < d
 }
 
 // try makes one attempt under its own timeout and reads the answer's body
@@ -228,6 +238,10 @@ func retryableError(err error) bool {
 		errors.As(err, &verify), errors.As(err, &record):
 		return false
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return false
+	case strings.Contains(err.Error(), "invalid header field"):
+		// net/http refuses to send a header value holding a newline or
+		// other control character: the same request fails every time.
 		return false
 	}
 	return true

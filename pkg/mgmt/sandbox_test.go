@@ -123,7 +123,6 @@ func (tn *tenant) ccClient(t *testing.T, cache mgmt.TokenCache, mod func(*mgmt.O
 	t.Helper()
 	cc := tn.credentials(cache)
 	c := tn.client(t, cc, mod)
-	cc.HTTPClient = c.HTTPClient()
 	return c, cc
 }
 
@@ -504,7 +503,7 @@ func TestSandboxUnauthorizedRefresh(t *testing.T) {
 		t.Errorf("token request %s (Authorization %q)", reqs[0].Body, reqs[0].Header.Get("Authorization"))
 	}
 	first := reqs[1].Header.Get("Authorization")
-	if tok, _ := cache.Load("test"); tok == nil || "Bearer "+tok.AccessToken != first {
+	if tok, _ := cache.Load(mgmt.CacheKeyOf(tn.credentials(nil))); tok == nil || "Bearer "+tok.AccessToken != first {
 		t.Fatalf("cache holds %v, request sent %q", tok, first)
 	}
 
@@ -538,7 +537,7 @@ func TestSandboxUnauthorizedRefresh(t *testing.T) {
 	if !bytes.Equal(reqs[2].Body, body) || reqs[2].Status != 200 {
 		t.Errorf("retry: status %d body %s", reqs[2].Status, reqs[2].Body)
 	}
-	if tok, _ := cache.Load("test"); tok == nil || "Bearer "+tok.AccessToken != second {
+	if tok, _ := cache.Load(mgmt.CacheKeyOf(tn.credentials(nil))); tok == nil || "Bearer "+tok.AccessToken != second {
 		t.Errorf("cache holds %v, want the new token", tok)
 	}
 
@@ -645,7 +644,7 @@ func TestSandboxDebugTraceHidesCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A token the server echoes in an error body is redacted too.
-	tok, _ := cache.Load("test")
+	tok, _ := cache.Load(mgmt.CacheKeyOf(tn.credentials(nil)))
 	if tok == nil {
 		t.Fatal("no cached token")
 	}

@@ -35,8 +35,7 @@ type traceTransport struct {
 	w            io.Writer
 	redactValues bool
 
-	mu      sync.Mutex
-	secrets map[string]bool // every credential seen so far, scrubbed everywhere
+	secrets *secretSet // every credential seen so far, scrubbed everywhere
 }
 
 func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -78,8 +77,9 @@ func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.emit(red, blk.String())
 		return nil, err
 	}
-	respBody, readErr := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	// Bounded like the answer itself; what is past the bound still
+	// streams on to the caller, which refuses it.
+	respBody, readErr := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer+1))
 	fmt.Fprintf(&blk, "< %s (%s)\n", resp.Status, elapsed)
 	writeHeaders(&blk, "< ", resp.Header, red)
 	blk.WriteString("\n")
@@ -91,30 +91,24 @@ func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var rest io.Reader = bytes.NewReader(respBody)
 	if readErr != nil {
 		rest = io.MultiReader(rest, errReader{readErr})
+	} else if len(respBody) > MaxAnswer {
+		rest = io.MultiReader(rest, resp.Body)
 	}
-	resp.Body = io.NopCloser(rest)
+	resp.Body = readCloser{Reader: rest, Closer: resp.Body}
 	return resp, nil
 }
 
 func (t *traceTransport) emit(red *redactor, s string) {
-	t.mu.Lock()
-	if t.secrets == nil {
-		t.secrets = map[string]bool{}
-	}
-	for _, v := range red.secrets {
-		t.secrets[v] = true
-	}
-	all := make([]string, 0, len(t.secrets))
-	for v := range t.secrets {
-		all = append(all, v)
-	}
-	t.mu.Unlock()
-	// Longest first, so a secret containing another is scrubbed whole.
-	sort.Slice(all, func(i, j int) bool { return len(all[i]) > len(all[j]) })
-	for _, v := range all {
+	t.secrets.add(red.secrets...)
+	for _, v := range t.secrets.list() {
 		s = strings.ReplaceAll(s, v, redacted)
 	}
 	_, _ = io.WriteString(t.w, s)
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 type errReader struct{ err error }
@@ -149,7 +143,9 @@ func writeBody(b *strings.Builder, body []byte, contentType string, red *redacto
 		} else if red.all {
 			text = fmt.Sprintf("[%d bytes, not valid JSON, hidden]", len(body))
 		} else {
-			text = string(body)
+			// Not JSON after all (trailing junk, truncated): credentials
+			// are found by their names instead.
+			text = red.loose(string(body))
 		}
 	case mt == "application/x-www-form-urlencoded":
 		text = red.query(string(body))
@@ -157,7 +153,8 @@ func writeBody(b *strings.Builder, body []byte, contentType string, red *redacto
 		if red.all {
 			text = fmt.Sprintf("[%d bytes of text hidden]", len(body))
 		} else {
-			text = string(body)
+			// A token endpoint may answer form-encoded as text/plain.
+			text = red.loose(string(body))
 		}
 	default:
 		text = fmt.Sprintf("[%d bytes of %s]", len(body), mt)

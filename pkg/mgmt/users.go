@@ -25,7 +25,7 @@ func (c *Client) GetUserField(ctx context.Context, userID, field string) (json.R
 		return nil, err
 	}
 	p := UserPath(userID)
-	data, err := c.getJSON(ctx, p, fieldsQuery([]string{field}))
+	data, err := c.object(ctx, http.MethodGet, p, fieldsQuery([]string{field}), nil, "user_id", userID, field)
 	if err != nil {
 		return nil, err
 	}
@@ -37,11 +37,12 @@ func (c *Client) GetUser(ctx context.Context, userID string, fields ...string) (
 	if err := checkID("user id", userID); err != nil {
 		return nil, err
 	}
-	return c.getJSON(ctx, UserPath(userID), fieldsQuery(fields))
+	return c.object(ctx, http.MethodGet, UserPath(userID), fieldsQuery(fields), nil, "user_id", userID, "user_metadata", "app_metadata")
 }
 
 // PatchUser sends body, byte for byte, as a PATCH of the user and returns
-// the answer (the whole updated user).
+// the answer (the whole updated user), once it is checked to be that
+// user's object; else the error is an *UncertainError.
 func (c *Client) PatchUser(ctx context.Context, userID string, body []byte) (json.RawMessage, error) {
 	if err := checkID("user id", userID); err != nil {
 		return nil, err
@@ -49,7 +50,7 @@ func (c *Client) PatchUser(ctx context.Context, userID string, body []byte) (jso
 	if body == nil {
 		body = []byte{}
 	}
-	return c.do(ctx, http.MethodPatch, UserPath(userID), nil, body)
+	return c.object(ctx, http.MethodPatch, UserPath(userID), nil, body, "user_id", userID, "user_metadata", "app_metadata")
 }
 
 // UsersByEmail lists the users with exactly this email (one per
@@ -69,34 +70,61 @@ func (c *Client) UsersByEmail(ctx context.Context, email string, fields ...strin
 	return users, nil
 }
 
-// SearchUsers runs a Lucene query (search_engine=v3) and returns one page
-// of users (page from 0, perPage at most 100) and the total number of
-// matches.
-func (c *Client) SearchUsers(ctx context.Context, q string, page, perPage int, fields ...string) ([]json.RawMessage, int, error) {
+// SearchOptions is one page of a user search.
+type SearchOptions struct {
+	Query         string   // Lucene query (search_engine=v3); "" lists all users
+	Page          int      // from 0
+	PerPage       int      // at most 100; 0 leaves Auth0's default (50)
+	Sort          string   // e.g. "created_at:1"; "" leaves Auth0's order
+	Fields        []string // root fields to return; nil returns whole users
+	IncludeTotals bool     // ask for the total number of matches
+}
+
+// SearchResult is one page of users.
+type SearchResult struct {
+	Users []json.RawMessage
+	// Total is the number of matches when asked for and given, else -1.
+	// Auth0 counts at most 1000 through this endpoint.
+	Total int
+}
+
+// SearchUsers returns one page of users matching o.Query.
+func (c *Client) SearchUsers(ctx context.Context, o SearchOptions) (*SearchResult, error) {
 	const p = "/api/v2/users"
-	qs := query{
-		{"q", q},
-		{"search_engine", "v3"},
-		{"page", strconv.Itoa(page)},
-		{"per_page", strconv.Itoa(perPage)},
-		{"include_totals", "true"},
+	var qs query
+	if o.Query != "" {
+		qs = append(qs, [2]string{"q", o.Query})
 	}
-	qs = append(qs, fieldsQuery(fields)...)
+	qs = append(qs, [2]string{"search_engine", "v3"}, [2]string{"page", strconv.Itoa(o.Page)})
+	if o.PerPage > 0 {
+		qs = append(qs, [2]string{"per_page", strconv.Itoa(o.PerPage)})
+	}
+	if o.Sort != "" {
+		qs = append(qs, [2]string{"sort", o.Sort})
+	}
+	if o.IncludeTotals {
+		qs = append(qs, [2]string{"include_totals", "true"})
+	}
+	qs = append(qs, fieldsQuery(o.Fields)...)
 	data, err := c.getJSON(ctx, p, qs)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	var users []json.RawMessage
-	if json.Unmarshal(data, &users) == nil {
-		// A bare array: include_totals was not honoured.
-		return users, len(users), nil
+	res := &SearchResult{Total: -1}
+	if json.Unmarshal(data, &res.Users) == nil {
+		// A bare array: no totals asked for, or not honoured.
+		return res, nil
 	}
 	var env struct {
 		Users []json.RawMessage `json:"users"`
-		Total int               `json:"total"`
+		Total *int              `json:"total"`
 	}
-	if err := json.Unmarshal(data, &env); err != nil {
-		return nil, 0, unexpectedAnswer(http.MethodGet, p, data)
+	if err := json.Unmarshal(data, &env); err != nil || env.Users == nil && env.Total == nil {
+		return nil, c.scrubErr(unexpectedAnswer(http.MethodGet, p, data))
 	}
-	return env.Users, env.Total, nil
+	res.Users = env.Users
+	if env.Total != nil {
+		res.Total = *env.Total
+	}
+	return res, nil
 }

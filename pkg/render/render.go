@@ -7,67 +7,41 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 
 	"github.com/tidwall/gjson"
-)
 
-const indentUnit = "  "
+	"github.com/a0meta/a0meta/pkg/metapath"
+)
 
 // Pretty indents the valid JSON raw like `jq .`: two spaces per level, one
 // member or element per line, `"key": value`, empty containers as {} and [],
-// and every token's bytes unchanged. No trailing newline. Invalid input
-// gives undefined (but non-panicking) output.
+// and every token's bytes unchanged. No trailing newline. It is
+// json.Indent (which FuzzStdlibIdentical checks against the earlier
+// hand-written indenter) with surrounding whitespace trimmed.
+//
+// A value nested deeper than metapath.MaxDepth, which only a tenant can
+// hold (end users write user_metadata directly), is printed compact
+// instead: indenting it would make the output grow with the square of the
+// depth (20 GB for 200 KB nested 100 000 deep). Invalid input is printed
+// compacted as it is.
 func Pretty(raw []byte) []byte {
 	v := bytes.Trim(raw, " \t\r\n")
-	out := make([]byte, 0, len(v)+len(v)/2)
-	depth := 0
-	newline := func() {
-		out = append(out, '\n')
-		for range max(depth, 0) {
-			out = append(out, indentUnit...)
-		}
+	if metapath.Depth(v) > metapath.MaxDepth {
+		return Compact(v)
 	}
-	for i := 0; i < len(v); {
-		c := v[i]
-		switch c {
-		case ' ', '\t', '\r', '\n':
-			i++
-		case '"':
-			e := stringEnd(v, i)
-			out = append(out, v[i:e]...)
-			i = e
-		case '{', '[':
-			j := skipWS(v, i+1)
-			if j < len(v) && (v[j] == '}' || v[j] == ']') {
-				out = append(out, c, v[j])
-				i = j + 1
-				continue
-			}
-			out = append(out, c)
-			depth++
-			newline()
-			i++
-		case '}', ']':
-			depth--
-			newline()
-			out = append(out, c)
-			i++
-		case ',':
-			out = append(out, ',')
-			newline()
-			i++
-		case ':':
-			out = append(out, ':', ' ')
-			i++
-		default:
-			out = append(out, c)
-			i++
-		}
+	var b bytes.Buffer
+	b.Grow(len(v) + len(v)/2)
+	if err := json.Indent(&b, v, "", "  "); err != nil {
+		return Compact(v)
 	}
-	return out
+	return b.Bytes()
 }
 
 // Compact removes the whitespace between tokens, keeping each token's bytes.
+// On valid JSON it gives exactly what json.Compact gives, but it reads any
+// depth in one pass and never fails: json.Compact stops at 10000 levels,
+// and a write must be able to send back whatever the tenant holds.
 func Compact(raw []byte) []byte {
 	out := make([]byte, 0, len(raw))
 	for i := 0; i < len(raw); {
@@ -94,13 +68,6 @@ func Raw(raw []byte) []byte {
 		return []byte(gjson.ParseBytes(v).Str)
 	}
 	return Compact(v)
-}
-
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
-		i++
-	}
-	return i
 }
 
 // stringEnd returns the index just past the string that starts at b[i].

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
@@ -33,10 +34,27 @@ func clientNotFound(w http.ResponseWriter) {
 	writeError(w, http.StatusNotFound, "Not Found", "The client does not exist", "inexistent_client")
 }
 
+// call is what the router hands a handler: the request, its parsed query,
+// the field filter of a GET, the token's scopes, the {id} segment and body.
+type call struct {
+	r      *http.Request
+	q      url.Values
+	keep   func(string) bool // nil: every attribute
+	scopes []string
+	id     string
+	body   []byte
+}
+
+type handler func(http.ResponseWriter, *call)
+
 // handleAPI routes /api/v2. As on Auth0, an unknown route (or method) is a
 // 404 before authentication; every answer carries the rate-limit headers.
+// The router does what every handler needs: it parses the query (and, for
+// reads, fields/include_fields), checks the token and its scopes, and runs
+// the handler under the state lock. A handler's answer is held back until
+// the change it made is durable in the journal.
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request, body []byte) {
-	if !s.rateLimit(w) {
+	if !s.rateLimit(w, r) {
 		writeError(w, http.StatusTooManyRequests, "Too Many Requests", "Global limit has been reached", "too_many_requests")
 		return
 	}
@@ -50,7 +68,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request, body []byte) 
 		}
 	}
 	type route struct {
-		h      func(http.ResponseWriter, *http.Request, []string, string, []byte)
+		h      handler
 		scopes []string
 	}
 	var rt *route
@@ -99,17 +117,65 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request, body []byte) 
 	if !ok || !requireScope(w, scopes, rt.scopes...) {
 		return
 	}
-	rt.h(w, r, scopes, id, body)
-}
-
-// query parses the raw query; a malformed one is answered with 400.
-func query(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		badRequest(w, "Bad Request", "invalid_query_string")
-		return nil, false
+		return
 	}
-	return q, true
+	in := &call{r: r, q: q, scopes: scopes, id: id, body: body}
+	if r.Method == http.MethodGet {
+		if in.keep, ok = fieldFilter(w, q); !ok {
+			return
+		}
+	}
+	s.run(w, rt.h, in)
+}
+
+// run calls h under the state lock with its answer held back, makes any
+// change durable, then sends the answer.
+func (s *Server) run(w http.ResponseWriter, h handler, in *call) {
+	held := &heldAnswer{header: http.Header{}}
+	s.mu.Lock()
+	gen := s.gen
+	h(held, in)
+	changed := s.gen != gen
+	s.mu.Unlock()
+	if changed {
+		if err := s.syncJournal(); err != nil {
+			writeError(w, http.StatusInternalServerError, "Internal Server Error", "The sandbox could not save the change: "+err.Error(), "")
+			return
+		}
+	}
+	for k, vs := range held.header {
+		w.Header()[k] = vs
+	}
+	if held.status == 0 {
+		held.status = http.StatusOK
+	}
+	w.WriteHeader(held.status)
+	w.Write(held.body.Bytes())
+}
+
+// heldAnswer is a ResponseWriter that keeps the answer until run sends it.
+type heldAnswer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (h *heldAnswer) Header() http.Header { return h.header }
+
+func (h *heldAnswer) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return h.body.Write(b)
+}
+
+func (h *heldAnswer) WriteHeader(code int) {
+	if h.status == 0 {
+		h.status = code
+	}
 }
 
 // fieldFilter reads fields and include_fields: keep(key) says whether an
@@ -243,18 +309,10 @@ func (s *Server) writeUser(w http.ResponseWriter, status int, u object, keep fun
 	writeJSON(w, status, u.encode(userOrder, keep))
 }
 
-func (s *Server) getUser(w http.ResponseWriter, r *http.Request, _ []string, id string, _ []byte) {
-	q, ok := query(w, r)
-	if !ok {
-		return
-	}
-	keep, ok := fieldFilter(w, q)
-	if !ok {
-		return
-	}
-	s.mu.Lock()
+func (s *Server) getUser(w http.ResponseWriter, rq *call) {
+	id := rq.id
+	keep := rq.keep
 	u, found := s.st.users[id]
-	s.mu.Unlock()
 	if !found {
 		userNotFound(w)
 		return
@@ -262,7 +320,8 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, _ []string, id 
 	s.writeUser(w, http.StatusOK, u, keep)
 }
 
-func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, scopes []string, id string, body []byte) {
+func (s *Server) patchUser(w http.ResponseWriter, rq *call) {
+	id, body, scopes := rq.id, rq.body, rq.scopes
 	ms, ok := parseBody(w, body)
 	if !ok {
 		return
@@ -279,8 +338,6 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, scopes []stri
 	if !checkUserBody(w, ms, false) {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	old, found := s.st.users[id]
 	if !found {
 		userNotFound(w)
@@ -317,8 +374,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, scopes []stri
 		}
 	}
 	u["updated_at"] = s.nowString()
-	s.st.users[id] = u
-	s.gen++
+	s.putUser(u)
 	s.writeUser(w, http.StatusOK, u, nil)
 }
 
@@ -352,7 +408,8 @@ func validEmail(e string) bool {
 	return ok && local != "" && domain != "" && !strings.Contains(domain, "@") && !strings.ContainsAny(e, " \t\r\n")
 }
 
-func (s *Server) createUser(w http.ResponseWriter, r *http.Request, _ []string, _ string, body []byte) {
+func (s *Server) createUser(w http.ResponseWriter, rq *call) {
+	body := rq.body
 	ms, ok := parseBody(w, body)
 	if !ok || !checkUserBody(w, ms, true) {
 		return
@@ -415,11 +472,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, _ []string, 
 			u[m.key] = m.val
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	dup := s.st.users[uid] != nil
-	for _, o := range s.st.users {
-		if o.str("email") == email && strings.Contains(o["identities"], `"connection":`+quote(conn)) {
+	for _, o := range s.st.usersByEmail(email) {
+		if strings.Contains(o["identities"], `"connection":`+quote(conn)) {
 			dup = true
 		}
 	}
@@ -427,38 +482,24 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, _ []string, 
 		writeError(w, http.StatusConflict, "Conflict", "The user already exists.", "auth0_idp_error")
 		return
 	}
-	s.st.users[uid] = u
-	s.gen++
+	s.putUser(u)
 	s.writeUser(w, http.StatusCreated, u, nil)
 }
 
-func (s *Server) deleteUser(w http.ResponseWriter, _ *http.Request, _ []string, id string, _ []byte) {
-	s.mu.Lock()
-	if _, ok := s.st.users[id]; ok {
-		delete(s.st.users, id)
-		s.gen++
-	}
-	s.mu.Unlock()
+func (s *Server) deleteUser(w http.ResponseWriter, rq *call) {
+	id := rq.id
+	s.removeUser(id)
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) usersByEmail(w http.ResponseWriter, r *http.Request, _ []string, _ string, _ []byte) {
-	q, ok := query(w, r)
-	if !ok {
-		return
-	}
-	keep, ok := fieldFilter(w, q)
-	if !ok {
-		return
-	}
+func (s *Server) usersByEmail(w http.ResponseWriter, rq *call) {
+	q, keep := rq.q, rq.keep
 	email := q.Get("email")
 	if email == "" {
 		queryError(w, "Missing required property: email", "email")
 		return
 	}
-	s.mu.Lock()
-	hits := s.st.findUsers(func(u object) bool { return u.str("email") == email }) // case-sensitive, like Auth0
-	s.mu.Unlock()
+	hits := s.st.usersByEmail(email) // case-sensitive, like Auth0
 	var b strings.Builder
 	b.WriteByte('[')
 	for i, u := range hits {
@@ -471,15 +512,8 @@ func (s *Server) usersByEmail(w http.ResponseWriter, r *http.Request, _ []string
 	writeJSON(w, http.StatusOK, []byte(b.String()))
 }
 
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ []string, _ string, _ []byte) {
-	q, ok := query(w, r)
-	if !ok {
-		return
-	}
-	keep, ok := fieldFilter(w, q)
-	if !ok {
-		return
-	}
+func (s *Server) listUsers(w http.ResponseWriter, rq *call) {
+	q, keep := rq.q, rq.keep
 	if se := q.Get("search_engine"); se != "" && se != "v3" {
 		queryError(w, "No enum match for: "+se, "search_engine")
 		return
@@ -501,9 +535,12 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ []string, _
 		queryError(w, err.Error(), "q")
 		return
 	}
-	s.mu.Lock()
-	hits := s.st.findUsers(match.match)
-	s.mu.Unlock()
+	srt, ok := parseSort(q.Get("sort"))
+	if !ok {
+		queryError(w, "String does not match pattern ^(([a-zA-Z0-9_\\.]+))\\:(1|-1)$: "+q.Get("sort"), "sort")
+		return
+	}
+	hits := s.st.search(match, srt)
 	start := min(page*perPage, len(hits))
 	pageHits := hits[start:min(start+perPage, len(hits))]
 	var b strings.Builder
@@ -535,18 +572,10 @@ func both(a, b func(string) bool) func(string) bool {
 	return func(k string) bool { return a(k) && b(k) }
 }
 
-func (s *Server) getClient(w http.ResponseWriter, r *http.Request, _ []string, id string, _ []byte) {
-	q, ok := query(w, r)
-	if !ok {
-		return
-	}
-	keep, ok := fieldFilter(w, q)
-	if !ok {
-		return
-	}
-	s.mu.Lock()
+func (s *Server) getClient(w http.ResponseWriter, rq *call) {
+	id := rq.id
+	keep := rq.keep
 	_, c := s.st.client(id)
-	s.mu.Unlock()
 	if c == nil {
 		clientNotFound(w)
 		return
@@ -554,15 +583,8 @@ func (s *Server) getClient(w http.ResponseWriter, r *http.Request, _ []string, i
 	writeJSON(w, http.StatusOK, c.encode(clientOrder, both(keep, hideSecret)))
 }
 
-func (s *Server) listClients(w http.ResponseWriter, r *http.Request, _ []string, _ string, _ []byte) {
-	q, ok := query(w, r)
-	if !ok {
-		return
-	}
-	keep, ok := fieldFilter(w, q)
-	if !ok {
-		return
-	}
+func (s *Server) listClients(w http.ResponseWriter, rq *call) {
+	q, keep := rq.q, rq.keep
 	totals, ok := boolParam(w, q, "include_totals")
 	if !ok {
 		return
@@ -571,9 +593,7 @@ func (s *Server) listClients(w http.ResponseWriter, r *http.Request, _ []string,
 	if !ok {
 		return
 	}
-	s.mu.Lock()
 	all := append([]object(nil), s.st.clients...)
-	s.mu.Unlock()
 	start := min(page*perPage, len(all))
 	pageHits := all[start:min(start+perPage, len(all))]
 	var b strings.Builder
@@ -665,14 +685,13 @@ func checkClientBody(w http.ResponseWriter, ms []member) bool {
 	return true
 }
 
-func (s *Server) patchClient(w http.ResponseWriter, r *http.Request, _ []string, id string, body []byte) {
+func (s *Server) patchClient(w http.ResponseWriter, rq *call) {
+	id, body := rq.id, rq.body
 	ms, ok := parseBody(w, body)
 	if !ok || !checkClientBody(w, ms) {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i, old := s.st.client(id)
+	_, old := s.st.client(id)
 	if old == nil {
 		clientNotFound(w)
 		return
@@ -689,12 +708,12 @@ func (s *Server) patchClient(w http.ResponseWriter, r *http.Request, _ []string,
 		}
 		c[m.key] = m.val
 	}
-	s.st.clients[i] = c
-	s.gen++
+	s.putClient(c)
 	writeJSON(w, http.StatusOK, c.encode(clientOrder, hideSecret))
 }
 
-func (s *Server) createClient(w http.ResponseWriter, r *http.Request, _ []string, _ string, body []byte) {
+func (s *Server) createClient(w http.ResponseWriter, rq *call) {
+	body := rq.body
 	ms, ok := parseBody(w, body)
 	if !ok || !checkClientBody(w, ms) {
 		return
@@ -719,20 +738,13 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request, _ []string
 	if _, ok := c["client_secret"]; !ok {
 		c["client_secret"] = quote(randomAlnum(64))
 	}
-	s.mu.Lock()
-	s.st.clients = append(s.st.clients, c)
-	s.gen++
-	s.mu.Unlock()
+	s.putClient(c)
 	// Auth0 shows the secret once, in the creation answer.
 	writeJSON(w, http.StatusCreated, c.encode(clientOrder, nil))
 }
 
-func (s *Server) deleteClient(w http.ResponseWriter, _ *http.Request, _ []string, id string, _ []byte) {
-	s.mu.Lock()
-	if i, c := s.st.client(id); c != nil {
-		s.st.clients = append(s.st.clients[:i], s.st.clients[i+1:]...)
-		s.gen++
-	}
-	s.mu.Unlock()
+func (s *Server) deleteClient(w http.ResponseWriter, rq *call) {
+	id := rq.id
+	s.removeClient(id)
 	w.WriteHeader(http.StatusNoContent)
 }

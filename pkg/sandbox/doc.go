@@ -21,10 +21,16 @@
 //   - client_metadata {} in a PATCH changes nothing (users' {} empties);
 //   - DELETE of a missing client is 204, as recorded for users;
 //   - search supports field:value, field:"value", dotted metadata paths,
-//     _exists_:path, * and ? wildcards, *:*, AND/OR/NOT and parentheses;
-//     email, name, nickname, given_name, family_name and username match
-//     without regard to case, everything else exactly; results are sorted by
-//     user_id;
+//     _exists_:path, * and ? wildcards, *:*, AND/OR/NOT and parentheses,
+//     ranges field:[a TO b] / {a TO b} / mixed, with * for an open end,
+//     and field:>v, >=v, <v, <=v;
+//     range ends that are dates (midnight UTC) or ISO 8601 timestamps
+//     compare as instants; email, name, nickname, given_name, family_name
+//     and username match without regard to case, everything else exactly;
+//     results are sorted by user_id unless sort=field:1|-1 says otherwise
+//     (ties by user_id; metadata fields cannot be sorted on, as on Auth0);
+//   - users-by-email is served from an index, and a created_at range in a
+//     query narrows the scan to that stretch of the tenant;
 //   - the demo application may request any subset of its scopes with the
 //     token request's "scope" parameter (to try insufficient_scope).
 //
@@ -44,6 +50,18 @@
 //     DemoClientSecret), no client_metadata
 //   - dupA1, dupB2    both named "Shared Name" (an ambiguous name),
 //     client_metadata {"team":"web"} and {"team":"mobile"}
+//
+// Synthetic users for work at scale: see SeedSpec.
+//
+// Rate limits (Options.Limits, Plans): token buckets per rate group
+// (read-users, write-users, clients, other) with x-ratelimit-limit,
+// -remaining and -reset on every /api/v2 answer and Auth0's 429 body when a
+// bucket is empty; none by default. Random faults for soak tests:
+// RandomFaults.
+//
+// Durability: with a DataFile every change is journaled and fsynced before
+// it is answered (see journal.go); Open replays the journal, Save and Close
+// compact it into the snapshot.
 //
 // Accepted token audiences: https://{Host header}/api/v2/ and
 // Options.Audiences (the CLI passes VirtualAudience).

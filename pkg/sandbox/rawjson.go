@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/a0meta/a0meta/pkg/metapath"
 	"github.com/tidwall/gjson"
 )
 
@@ -151,13 +152,10 @@ func jsonType(v gjson.Result) string {
 	return "object"
 }
 
-// quote encodes s as a JSON string without HTML escaping.
+// quote encodes s as a JSON string without HTML escaping (the project's
+// one quoter; invalid UTF-8 becomes U+FFFD first, as encoding/json does).
 func quote(s string) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return strings.TrimSuffix(b.String(), "\n")
+	return string(metapath.QuoteJSON(strings.ToValidUTF8(s, "\uFFFD")))
 }
 
 // object is a stored resource (user or client): root attributes as raw JSON
@@ -174,6 +172,19 @@ func parseObject(raw []byte) (object, bool) {
 	for _, m := range members(string(c)) {
 		o[m.key] = m.val
 	}
+	return o, true
+}
+
+// objectOf takes the members of an already compact object value.
+func objectOf(v gjson.Result) (object, bool) {
+	if !v.IsObject() {
+		return nil, false
+	}
+	o := object{}
+	v.ForEach(func(k, val gjson.Result) bool {
+		o[k.String()] = val.Raw
+		return true
+	})
 	return o, true
 }
 

@@ -9,9 +9,13 @@ import (
 
 // A small subset of the Lucene syntax of Auth0's user search (v3):
 // field:value, field:"quoted value", dotted metadata paths, _exists_:path,
-// * and ? wildcards in unquoted values, *:*, AND/OR/NOT (&&, ||, !), and
-// parentheses. Terms side by side are OR-ed, as in Lucene. Matching is exact,
-// except that the profile's text fields (email, name, ...) ignore case.
+// * and ? wildcards in unquoted values, *:*, AND/OR/NOT (&&, ||, !),
+// parentheses, and ranges field:[a TO b] with [ ] inclusive, { } exclusive
+// (mixed too) and * for an open end, and field:>v, >=v, <v, <=v. Terms side by side are OR-ed, as in
+// Lucene. Matching is exact, except that the profile's text fields (email,
+// name, ...) ignore case. Range ends that are dates (2024-01-02, midnight
+// UTC) or ISO 8601 timestamps compare as instants with date values,
+// numbers numerically with numbers, anything else as text.
 
 type matcher interface{ match(u object) bool }
 
@@ -61,32 +65,57 @@ var freeTextFields = []string{"name", "email", "nickname", "user_id", "username"
 
 func (t termQ) match(u object) bool {
 	if t.exists {
-		for _, v := range resolve(u, t.value) {
-			if v.Type != gjson.Null {
-				return true
-			}
+		return visit(u, t.value, func(v gjson.Result) bool { return v.Type != gjson.Null })
+	}
+	if t.field != "" {
+		return t.matchField(u, t.field)
+	}
+	for _, f := range freeTextFields {
+		if t.matchField(u, f) {
+			return true
 		}
+	}
+	return false
+}
+
+func (t termQ) matchField(u object, f string) bool {
+	fold := caseless[f]
+	return visit(u, f, func(v gjson.Result) bool {
+		var text string
+		switch v.Type {
+		case gjson.String:
+			text = v.Str
+		case gjson.Number, gjson.True, gjson.False:
+			text = v.Raw
+		default:
+			return false
+		}
+		return matchValue(t.value, text, t.wild, fold)
+	})
+}
+
+// gjsonSpecial are the characters a gjson path would not take literally.
+const gjsonSpecial = "\\*?|#@!=<>%{}[]:,"
+
+// visit calls fn with each value at path (as resolve finds them) until fn
+// says true, and reports whether it did. Values without arrays on the way,
+// the common case, are read with one gjson lookup.
+func visit(u object, path string, fn func(gjson.Result) bool) bool {
+	first, rest, nested := strings.Cut(path, ".")
+	raw, ok := u[first]
+	if !ok {
 		return false
 	}
-	fields := []string{t.field}
-	if t.field == "" {
-		fields = freeTextFields
+	if strings.IndexByte(raw, '[') < 0 && !strings.ContainsAny(rest, gjsonSpecial) {
+		v := gjson.Parse(raw)
+		if nested {
+			v = gjson.Get(raw, rest)
+		}
+		return v.Exists() && fn(v)
 	}
-	for _, f := range fields {
-		fold := caseless[f]
-		for _, v := range resolve(u, f) {
-			var text string
-			switch v.Type {
-			case gjson.String:
-				text = v.Str
-			case gjson.Number, gjson.True, gjson.False:
-				text = v.Raw
-			default:
-				continue
-			}
-			if matchValue(t.value, text, t.wild, fold) {
-				return true
-			}
+	for _, v := range resolve(u, path) {
+		if fn(v) {
+			return true
 		}
 	}
 	return false
@@ -326,6 +355,15 @@ func (p *qparser) term() (matcher, error) {
 		return termQ{value: v, wild: wild}, nil
 	}
 	p.pos++ // ':'
+	if p.pos < len(p.s) && strings.IndexByte("[{<>", p.s[p.pos]) >= 0 {
+		if fwild || field == "_exists_" {
+			return nil, errors.New("Invalid query: a range needs a field name")
+		}
+		if c := p.s[p.pos]; c == '<' || c == '>' {
+			return p.compareTerm(field)
+		}
+		return p.rangeTerm(field)
+	}
 	if p.pos < len(p.s) && p.s[p.pos] == '"' {
 		v, err := p.quoted()
 		if err != nil {

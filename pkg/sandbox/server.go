@@ -8,14 +8,13 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/a0meta/a0meta/pkg/fsutil"
 )
 
 // VirtualDomain is the stable domain of the built-in sandbox profile; its
@@ -47,14 +46,25 @@ type Options struct {
 	Seed bool
 	// Audiences accepted besides https://{request Host}/api/v2/.
 	Audiences []string
-	// RateLimit is requests per second of a token bucket over /api/v2
+	// RateLimit is requests per second of one token bucket over /api/v2
 	// (0: unlimited); Burst is the bucket size (default ceil(RateLimit)).
 	RateLimit float64
 	Burst     int
+	// Limits gives each rate group its own bucket, like a real tenant's
+	// plan (see PlanLimits); it takes precedence over RateLimit.
+	Limits Limits
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// TokenLifetime of issued access tokens (default 24h).
 	TokenLifetime time.Duration
+	// Synthetic users added when the tenant is seeded (a memory-only
+	// tenant with Seed, or a new DataFile).
+	Synthetic SeedSpec
+	// CompactBytes is the journal size past which MaybeCompact writes the
+	// snapshot (default DefaultCompactBytes).
+	CompactBytes int64
+	// RandomFaults injects faults at random into user reads and writes.
+	RandomFaults *RandomFaults
 	// MaxRequests bounds the request log kept for Requests (0: keep all).
 	// A long-running `sandbox serve` should set it.
 	MaxRequests int
@@ -91,11 +101,17 @@ type Server struct {
 	st       *state
 	gen      uint64 // bumped on every change
 	savedGen uint64
-	log      []*Request
-	faults   []*Fault
-	hook     func(*http.Request)
-	tokens   float64 // rate-limit bucket
-	refilled time.Time
+
+	journal *os.File // nil without a DataFile
+	jsize   int64
+	jerr    error // a failed journal write: answers fail until compaction
+	log     []*Request
+	faults  []*Fault
+	hook    func(*http.Request)
+	buckets map[string]*bucket // by rate group; nil: unlimited
+
+	rng         *rand.Rand // RandomFaults draws
+	faultCounts map[string]int
 }
 
 // Open loads the state (or seeds it) and returns a Server ready to be
@@ -111,10 +127,12 @@ func Open(opts Options) (*Server, error) {
 		opts.Burst = int(math.Ceil(opts.RateLimit))
 	}
 	s := &Server{opts: opts}
-	s.tokens = float64(opts.Burst)
-	s.refilled = opts.Now()
+	s.buckets = newBuckets(opts)
 	if opts.DataFile == "" {
 		s.st = seedState(newKey(), opts.Seed)
+		if opts.Seed {
+			addSynthetic(s.st, opts.Synthetic)
+		}
 		return s, nil
 	}
 	data, err := os.ReadFile(opts.DataFile)
@@ -122,40 +140,61 @@ func Open(opts Options) (*Server, error) {
 	case err == nil:
 		st, err := unmarshalState(data)
 		if err != nil {
-			return nil, fmt.Errorf("sandbox state %s: %w", opts.DataFile, err)
+			return nil, fmt.Errorf("sandbox state %s: %w: %w", opts.DataFile, ErrCorrupt, err)
 		}
 		s.st = st
-		return s, nil
 	case errors.Is(err, fs.ErrNotExist):
 		s.st = seedState(newKey(), true)
+		addSynthetic(s.st, opts.Synthetic)
 		s.gen = 1
-		if err := s.Save(); err != nil {
-			return nil, fmt.Errorf("sandbox state: %w", err)
-		}
-		return s, nil
 	default:
 		return nil, fmt.Errorf("sandbox state: %w", err)
 	}
+	fresh := s.gen > 0
+	n, keep, newline, err := replay(s.st, journalPath(opts.DataFile))
+	if err != nil {
+		return nil, fmt.Errorf("sandbox state %s: %w", opts.DataFile, err)
+	}
+	if n > 0 {
+		s.gen++
+	}
+	if err := s.openJournal(); err != nil {
+		return nil, fmt.Errorf("sandbox state: %w", err)
+	}
+	// New records must start on a line of their own: drop a torn tail,
+	// end a last record that lacks its newline.
+	if keep < s.jsize {
+		err = s.journal.Truncate(keep)
+		s.jsize = keep
+	}
+	if err == nil && newline {
+		_, err = s.journal.WriteString("\n")
+		s.jsize++
+	}
+	limit := opts.CompactBytes
+	if limit <= 0 {
+		limit = DefaultCompactBytes
+	}
+	if err == nil && (fresh || s.jsize >= limit) {
+		err = s.compactLocked()
+	}
+	if err != nil {
+		s.journal.Close()
+		return nil, fmt.Errorf("sandbox state: %w", err)
+	}
+	return s, nil
 }
 
-// Save writes the state to DataFile atomically (mode 0600). It does nothing
-// when nothing changed since the last save or when there is no DataFile.
+// Save compacts: it writes the state to DataFile atomically (mode 0600) and
+// empties the journal. It does nothing when nothing changed since the last
+// save or when there is no DataFile.
 func (s *Server) Save() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.saveLocked()
+	return s.compactLocked()
 }
 
-func (s *Server) saveLocked() error {
-	if s.opts.DataFile == "" || s.gen == s.savedGen {
-		return nil
-	}
-	if err := fsutil.WriteFileAtomic(s.opts.DataFile, s.st.marshal()); err != nil {
-		return err
-	}
-	s.savedGen = s.gen
-	return nil
-}
+func (s *Server) saveLocked() error { return s.compactLocked() }
 
 // Reset puts the seed tenant back (keeping the signing key, so cached tokens
 // stay valid) and saves it. A memory-only sandbox opened without Seed goes
@@ -238,8 +277,7 @@ func (s *Server) PutUser(raw json.RawMessage) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.users[u.str("user_id")] = u
-	s.gen++
+	s.putUser(u)
 	return nil
 }
 
@@ -252,12 +290,7 @@ func (s *Server) PutClient(raw json.RawMessage) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if i, _ := s.st.client(c.str("client_id")); i >= 0 {
-		s.st.clients[i] = c
-	} else {
-		s.st.clients = append(s.st.clients, c)
-	}
-	s.gen++
+	s.putClient(c)
 	return nil
 }
 
@@ -310,6 +343,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !s.applyFault(sw, r, f) {
 			return
 		}
+	}
+	if kind := s.drawFault(r); kind != "" && readErr == nil && !tooBig {
+		s.actRandomFault(sw, r, body, kind)
+		return
 	}
 	if readErr != nil {
 		writeError(sw, http.StatusBadRequest, "Bad Request", "Invalid request payload", "invalid_body")
@@ -395,44 +432,6 @@ func (s *Server) applyFault(w *statusWriter, r *http.Request, f *Fault) bool {
 	w.WriteHeader(f.Status)
 	io.WriteString(w, f.Body)
 	return false
-}
-
-// rateLimit takes one token from the bucket and sets the x-ratelimit
-// headers; it reports whether the request may go on.
-func (s *Server) rateLimit(w http.ResponseWriter) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.opts.Now()
-	h := w.Header()
-	if s.opts.RateLimit <= 0 {
-		h.Set("X-Ratelimit-Limit", "1000")
-		h.Set("X-Ratelimit-Remaining", "1000")
-		h.Set("X-Ratelimit-Reset", strconv.FormatInt(now.Unix(), 10))
-		return true
-	}
-	burst := float64(s.opts.Burst)
-	if el := now.Sub(s.refilled).Seconds(); el > 0 {
-		s.tokens = math.Min(burst, s.tokens+el*s.opts.RateLimit)
-	}
-	s.refilled = now
-	ok := s.tokens >= 1
-	if ok {
-		s.tokens--
-	}
-	reset := now
-	if s.tokens < burst {
-		// when the next token arrives, rounded up to whole seconds
-		need := (math.Floor(s.tokens) + 1 - s.tokens) / s.opts.RateLimit
-		reset = now.Add(time.Duration(need * float64(time.Second)))
-	}
-	resetSec := reset.Unix()
-	if reset.Nanosecond() > 0 {
-		resetSec++
-	}
-	h.Set("X-Ratelimit-Limit", strconv.Itoa(s.opts.Burst))
-	h.Set("X-Ratelimit-Remaining", strconv.Itoa(int(math.Floor(s.tokens))))
-	h.Set("X-Ratelimit-Reset", strconv.FormatInt(resetSec, 10))
-	return ok
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {

@@ -1,7 +1,6 @@
 package cmdutil
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/a0meta/a0meta/pkg/failure"
@@ -41,9 +40,6 @@ func OneOf(flag, value string, allowed ...string) error {
 	}
 	return failure.Usagef("invalid --%s %q: use one of %s", flag, value, strings.Join(allowed, ", "))
 }
-
-// Quote shows a user-supplied string safely in a message.
-func Quote(s string) string { return fmt.Sprintf("%q", s) }
 
 // Group makes a command that only holds subcommands refuse unknown ones
 // (cobra would print help and exit 0) and print help when run bare.

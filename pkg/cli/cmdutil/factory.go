@@ -3,6 +3,7 @@
 package cmdutil
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,10 +12,10 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/build"
 	"github.com/a0meta/a0meta/pkg/config"
+	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/a0meta/a0meta/pkg/mgmt"
-	"github.com/a0meta/a0meta/pkg/sandbox"
 )
 
 // GlobalOptions are the root command's persistent flags.
@@ -26,10 +27,17 @@ type GlobalOptions struct {
 	Audience string
 	Debug    string // "", "on" or "redact-values"
 	Timeout  time.Duration
+	// Deadline bounds the time a command spends on the tenant in all
+	// (tokens, lookups, reads, writes, every attempt). Time waiting on the
+	// user (an editor, a prompt) does not count. A bulk run applies it per
+	// target instead: see Client.
+	Deadline time.Duration
 }
 
-// Factory builds, once per run, what commands need. Commands take the
-// functions they use in their options, so tests can replace them.
+// Factory builds, once per run, what commands need. Each NewCmdX copies the
+// streams and the methods it uses (API, Where, ...) into its options
+// struct, and its run function sees only those, so tests replace them
+// without a factory.
 type Factory struct {
 	IO     *iostreams.IOStreams
 	Env    config.Env
@@ -38,17 +46,23 @@ type Factory struct {
 	// transport (bulk commands pace and pool connections with it).
 	Transport http.RoundTripper
 
-	settings *config.Settings
-	api      *mgmt.Client
-	closers  []func() error
-	warned   bool
+	settings    *config.Settings
+	settingsErr error
+	resolved    bool
+	client      *mgmt.Client
+	api         metaops.API
+	closers     []func() error
+	warned      bool
 }
 
-// Settings resolves configuration once.
+// Settings resolves configuration once per run, failure included: the
+// config file is read and parsed once, and every caller sees the same
+// answer.
 func (f *Factory) Settings() (*config.Settings, error) {
-	if f.settings != nil {
-		return f.settings, nil
+	if f.resolved {
+		return f.settings, f.settingsErr
 	}
+	f.resolved = true
 	s, err := config.Resolve(config.Flags{
 		Profile:    f.Global.Profile,
 		Domain:     f.Global.Domain,
@@ -56,37 +70,70 @@ func (f *Factory) Settings() (*config.Settings, error) {
 		Audience:   f.Global.Audience,
 		ConfigFile: f.Global.Config,
 	}, f.Env)
-	if err != nil {
-		// Partial settings (no domain) are returned for `config view`.
-		return s, err
-	}
-	f.settings = s
-	if !f.warned {
+	// Partial settings (no domain) come with the error, for `config view`.
+	f.settings, f.settingsErr = s, err
+	// Warnings come first even when resolving failed: a misspelt key
+	// (domian:) is often why no domain was found.
+	if s != nil && !f.warned {
 		f.warned = true
 		for _, w := range s.Warnings {
 			fmt.Fprintf(f.IO.ErrOut, "a0meta: warning: %s\n", w)
 		}
 	}
-	return s, nil
+	return s, err
 }
 
-// Where names the tenant (and profile) for summary lines.
+// GlobalArgs are the tenant-choosing global flags that were given, as
+// arguments to repeat in a command line a0meta suggests.
+func (f *Factory) GlobalArgs() []string {
+	var out []string
+	for _, fl := range []struct{ name, value string }{
+		{"--config", f.Global.Config},
+		{"--profile", f.Global.Profile},
+		{"--domain", f.Global.Domain},
+		{"--client-id", f.Global.ClientID},
+		{"--audience", f.Global.Audience},
+	} {
+		if fl.value != "" {
+			out = append(out, fl.name, fl.value)
+		}
+	}
+	return out
+}
+
+// Where names the tenant for summary lines: the domain and where it
+// really came from (config.Settings.Where).
 func (f *Factory) Where() string {
-	s := f.settings
-	if s == nil {
+	if f.settings == nil || f.settingsErr != nil {
 		return "(no tenant)"
 	}
-	if s.Profile != "" {
-		return fmt.Sprintf("%s (profile %s)", s.Domain.Value, s.Profile)
-	}
-	return s.Domain.Value
+	return f.settings.Where()
 }
 
-// API returns the Management API client, starting the in-process sandbox
-// for the built-in sandbox profile.
+// API returns the Management API client for a command on one target, its
+// time on the tenant bounded by --deadline in all. It starts the
+// in-process sandbox for the built-in sandbox profile.
 func (f *Factory) API() (metaops.API, error) {
 	if f.api != nil {
 		return f.api, nil
+	}
+	c, err := f.Client()
+	if err != nil {
+		return nil, err
+	}
+	f.api = &deadlineAPI{c: c, d: f.Global.Deadline, left: f.Global.Deadline}
+	return f.api, nil
+}
+
+// Client returns the Management API client without the command's
+// deadline. A run over many targets bounds each one itself:
+//
+//	ctx, cancel := mgmt.WithDeadline(ctx, f.Global.Deadline)
+//	... metaops calls for one target with ctx ...
+//	cancel()
+func (f *Factory) Client() (*mgmt.Client, error) {
+	if f.client != nil {
+		return f.client, nil
 	}
 	s, err := f.Settings()
 	if err != nil {
@@ -95,11 +142,16 @@ func (f *Factory) API() (metaops.API, error) {
 	if s.Sandbox {
 		dir, err := config.DataDir(f.Env)
 		if err != nil {
-			return nil, err
+			return nil, failure.Wrap(failure.General, err, "cannot keep the sandbox tenant's state (the data directory)")
 		}
-		local, err := sandbox.StartLocal(filepath.Join(dir, "sandbox.json"))
+		state := filepath.Join(dir, "sandbox.json")
+		local, err := startSandbox(f.IO.ErrOut, state)
+		var coded failure.Coder
+		if err != nil && !errors.As(err, &coded) {
+			return nil, failure.Wrap(failure.General, err, "cannot keep the sandbox tenant's state in %s", state)
+		}
 		if err != nil {
-			return nil, err
+			return nil, err // interrupted, or a damaged state: already explained
 		}
 		f.closers = append(f.closers, local.Close)
 		s.BaseURL = local.URL
@@ -122,16 +174,12 @@ func (f *Factory) API() (metaops.API, error) {
 	if s.Token.Value != "" {
 		opts.Tokens = mgmt.StaticToken(s.Token.Value)
 	} else {
-		// The token request goes through a client of its own so that it
-		// gets the same retries, trace and User-Agent as API calls.
-		tokenHTTP, err := mgmt.New(opts)
-		if err != nil {
-			return nil, err
-		}
 		cacheDir, err := config.CacheDir(f.Env)
 		if err != nil {
 			return nil, err
 		}
+		// mgmt.New sends the token request through the client's own
+		// stack: same retries, trace, User-Agent and connection.
 		opts.Tokens = &mgmt.ClientCredentials{
 			TokenURL:     s.BaseURL + "/oauth/token",
 			ClientID:     s.ClientID.Value,
@@ -139,15 +187,28 @@ func (f *Factory) API() (metaops.API, error) {
 			Audience:     s.Audience.Value,
 			Cache:        &config.TokenCache{Dir: cacheDir},
 			CacheKey:     s.TokenCacheKey(),
-			HTTPClient:   tokenHTTP.HTTPClient(),
+			Warn:         func(msg string) { Warn(f.IO.ErrOut, msg) },
 		}
 	}
 	c, err := mgmt.New(opts)
 	if err != nil {
 		return nil, err
 	}
-	f.api = c
+	f.client = c
 	return c, nil
+}
+
+// Redact scrubs a message as --debug traces are scrubbed: the client
+// secret and token in effect, every credential the client has seen, and
+// values of credential-named fields. Every error line goes through it.
+func (f *Factory) Redact(msg string) string {
+	if f.client != nil {
+		msg = f.client.Redact(msg)
+	}
+	if s := f.settings; s != nil {
+		msg = mgmt.RedactValues(msg, s.ClientSecret.Value, s.Token.Value)
+	}
+	return msg
 }
 
 // Close releases what API started (the in-process sandbox saves its state).
@@ -163,4 +224,4 @@ func (f *Factory) Close() error {
 }
 
 // Warn prints a warning line on stderr.
-func Warn(w io.Writer, msg string) { fmt.Fprintf(w, "a0meta: warning: %s\n", msg) }
+func Warn(w io.Writer, msg string) { fmt.Fprintf(w, "a0meta: warning: %s\n", Sanitize(msg, true)) }

@@ -123,10 +123,6 @@ Packages install it as /usr/share/fish/vendor_completions.d/a0meta.fish.`,
 	},
 }
 
-// Generate writes sh's script for root, with descriptions, exactly as
-// `a0meta completion SHELL` prints it.
-func (sh Shell) Generate(root *cobra.Command, w io.Writer) error { return sh.gen(root, w, true) }
-
 func newCmdShell(f *cmdutil.Factory, sh Shell) *cobra.Command {
 	var noDesc bool
 	cmd := &cobra.Command{

@@ -13,7 +13,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -33,54 +32,14 @@ const Budget = 2 * time.Second
 // file names either (the shell stays silent).
 const quiet = cobra.ShellCompDirectiveNoFileComp
 
-// Register adds the `completion` command (unless the tree has one) and wires
-// live completion into the commands it finds by name. Call it once the tree
-// is complete. Argument completion already set by a command is kept.
+// Register adds the `completion` command (unless the tree has one). Call it
+// once the tree is complete. Each command registers the completion of its
+// own arguments and flags where it defines them; what is left without one
+// is offered no file names, since no a0meta argument is a file.
 func Register(root *cobra.Command, f *cmdutil.Factory) {
 	if child(root, "completion") == nil {
 		root.AddCommand(NewCmdCompletion(f))
 	}
-	l := &live{f: f}
-
-	flagFunc(root, "profile", l.profiles(true))
-	flagFunc(root, "debug", fixed(
-		cobra.CompletionWithDesc("on", "trace requests on stderr, secrets redacted"),
-		cobra.CompletionWithDesc("redact-values", "trace requests, bodies hidden too"),
-	))
-	for _, name := range []string{"domain", "client-id", "audience", "timeout"} {
-		flagFunc(root, name, cobra.NoFileCompletions)
-	}
-
-	for _, noun := range []string{"user", "client"} {
-		m := child(child(root, noun), "meta")
-		if m == nil {
-			continue
-		}
-		for _, verb := range m.Commands() {
-			if verb.ValidArgsFunction == nil {
-				verb.ValidArgsFunction = l.metaArgs(noun, verb.Name())
-			}
-			if o := verb.Flags().Lookup("output"); o != nil {
-				flagFunc(verb, "output", fixed(formats(o.Usage)...))
-			}
-			for _, name := range []string{"value-file", "json-file"} {
-				if verb.Flags().Lookup(name) != nil {
-					flagFunc(verb, name, l.fileAssignment(noun))
-				}
-			}
-		}
-	}
-	if sp := child(child(root, "config"), "set-profile"); sp != nil && sp.ValidArgsFunction == nil {
-		sp.ValidArgsFunction = func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-			if len(args) > 0 {
-				return nil, quiet
-			}
-			return l.profiles(false)(cmd, args, toComplete)
-		}
-	}
-
-	// No a0meta command takes a file as an argument: keep the shell from
-	// offering file names where none fit.
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		if !c.HasSubCommands() && c.ValidArgsFunction == nil && len(c.ValidArgs) == 0 {
@@ -105,44 +64,29 @@ func child(c *cobra.Command, name string) *cobra.Command {
 	return nil
 }
 
-// flagFunc registers fn unless the flag is missing or already has one.
-func flagFunc(c *cobra.Command, name string, fn cobra.CompletionFunc) {
-	if _, ok := c.GetFlagCompletionFunc(name); ok || c.Flag(name) == nil {
-		return
+// Choice is one value of a flag that takes a fixed set, with what it means.
+type Choice struct{ Name, Desc string }
+
+// Names lists the choices' names in order.
+func Names(choices []Choice) []string {
+	out := make([]string, len(choices))
+	for i, c := range choices {
+		out[i] = c.Name
 	}
-	_ = c.RegisterFlagCompletionFunc(name, fn)
+	return out
 }
 
-func fixed(choices ...cobra.Completion) cobra.CompletionFunc {
+// Fixed completes one of choices.
+func Fixed(choices ...Choice) cobra.CompletionFunc {
 	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		var out []cobra.Completion
 		for _, c := range choices {
-			if strings.HasPrefix(c, toComplete) {
-				out = append(out, c)
+			if strings.HasPrefix(c.Name, toComplete) {
+				out = append(out, cobra.CompletionWithDesc(c.Name, c.Desc))
 			}
 		}
 		return out, quiet
 	}
-}
-
-// knownFormats are the -o values a0meta has; each verb takes those its
-// --output usage names.
-var knownFormats = []struct{ name, desc string }{
-	{"json", "JSON"},
-	{"raw", "strings without quotes, other values as JSON"},
-	{"yaml", "YAML"},
-}
-
-// formats returns the formats an --output usage text names, so a verb
-// that gains or drops one needs no change here.
-func formats(usage string) []cobra.Completion {
-	var out []cobra.Completion
-	for _, f := range knownFormats {
-		if regexp.MustCompile(`\b` + f.name + `\b`).MatchString(usage) {
-			out = append(out, cobra.CompletionWithDesc(f.name, f.desc))
-		}
-	}
-	return out
 }
 
 // live completes from the config file and the tenant.
@@ -161,25 +105,42 @@ func kindOf(cmd *cobra.Command, noun string) metaops.Kind {
 	return metaops.UserMetadata
 }
 
-// metaArgs completes the positional arguments of a meta verb: the target
-// first (client ids; users are too many to list), then paths for get and
-// unset, PATH= for set.
-func (l *live) metaArgs(noun, verb string) cobra.CompletionFunc {
+// After says what a meta verb takes after its target.
+type After int
+
+const (
+	TargetOnly After = iota // edit, clear
+	PathArgs                // get, unset: paths of the target's metadata
+	AssignArgs              // set: PATH= and PATH:=
+)
+
+// MetaArgs completes the positional arguments of a meta verb: the target
+// first (client ids; users are too many to list), then what after says.
+func MetaArgs(f *cmdutil.Factory, client bool, after After) cobra.CompletionFunc {
+	l := &live{f: f}
+	noun := nounOf(client)
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(args) == 0 {
-			if noun == "client" {
+			if client {
 				return l.clients(cmd, toComplete)
 			}
 			return nil, quiet
 		}
-		switch verb {
-		case "get", "unset":
+		switch after {
+		case PathArgs:
 			return l.paths(cmd, noun, args, toComplete, pathOpts{skipGiven: true})
-		case "set":
+		case AssignArgs:
 			return l.paths(cmd, noun, args, toComplete, pathOpts{skipGiven: true, assign: true})
 		}
 		return nil, quiet
 	}
+}
+
+func nounOf(client bool) string {
+	if client {
+		return "client"
+	}
+	return "user"
 }
 
 type pathOpts struct {
@@ -224,9 +185,11 @@ func (l *live) paths(cmd *cobra.Command, noun string, args []string, toComplete 
 	return out, quiet
 }
 
-// fileAssignment completes --value-file and --json-file: PATH= from the
+// FileAssignment completes --value-file and --json-file: PATH= from the
 // target's metadata, then the file after the '='.
-func (l *live) fileAssignment(noun string) cobra.CompletionFunc {
+func FileAssignment(f *cmdutil.Factory, client bool) cobra.CompletionFunc {
+	l := &live{f: f}
+	noun := nounOf(client)
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		path, file, ok := strings.Cut(toComplete, "=")
 		if ok {
@@ -300,9 +263,10 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// profiles lists the config file's profiles with their domains, and the
+// Profiles lists the config file's profiles with their domains, and the
 // built-in sandbox when withSandbox.
-func (l *live) profiles(withSandbox bool) cobra.CompletionFunc {
+func Profiles(f *cmdutil.Factory, withSandbox bool) cobra.CompletionFunc {
+	l := &live{f: f}
 	return func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		var out []cobra.Completion
 		add := func(name, desc string) {

@@ -69,24 +69,14 @@ func TestPathsBounded(t *testing.T) {
 	}
 }
 
-func TestFormats(t *testing.T) {
-	tests := []struct {
-		usage string
-		want  []string
-	}{
-		{"Output format: json, raw or yaml", []string{"json", "raw", "yaml"}},
-		{"Output format: json prints the resulting metadata on stdout", []string{"json"}},
-		{"Output format: jsonl or rawness", nil},
+func TestFixed(t *testing.T) {
+	fn := Fixed(Choice{"json", "JSON"}, Choice{"raw", "plain"}, Choice{"yaml", "YAML"})
+	got, d := fn(nil, nil, "r")
+	if !reflect.DeepEqual(got, []cobra.Completion{"raw\tplain"}) || d != quiet {
+		t.Errorf("Fixed(..)(r) = %q, %d", got, d)
 	}
-	for _, tt := range tests {
-		var got []string
-		for _, c := range formats(tt.usage) {
-			name, _, _ := strings.Cut(c, "\t")
-			got = append(got, name)
-		}
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("formats(%q) = %q, want %q", tt.usage, got, tt.want)
-		}
+	if got := Names([]Choice{{"a", ""}, {"b", ""}}); !reflect.DeepEqual(got, []string{"a", "b"}) {
+		t.Errorf("Names = %q", got)
 	}
 }
 
@@ -138,7 +128,6 @@ func TestRegisterKeepsOwnCompletion(t *testing.T) {
 	io, _, _, _ := iostreams.Test()
 	f := &cmdutil.Factory{IO: io, Env: func(string) string { return "" }}
 	root := &cobra.Command{Use: "a0meta"}
-	root.PersistentFlags().String("profile", "", "")
 	user := &cobra.Command{Use: "user"}
 	meta := &cobra.Command{Use: "meta"}
 	own := func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
@@ -160,8 +149,5 @@ func TestRegisterKeepsOwnCompletion(t *testing.T) {
 	}
 	if child(root, "completion") == nil {
 		t.Error("no completion command")
-	}
-	if _, ok := root.GetFlagCompletionFunc("profile"); !ok {
-		t.Error("--profile has no completion")
 	}
 }

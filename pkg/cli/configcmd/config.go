@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/cli/completion"
 	"github.com/a0meta/a0meta/pkg/config"
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/spf13/cobra"
@@ -80,7 +81,7 @@ func newCmdProfiles(f *cmdutil.Factory) *cobra.Command {
 					mark = "*"
 				}
 				p := file.Profiles[strings.ToLower(name)]
-				fmt.Fprintf(out, "%s %-16s %s\n", mark, name, p.Domain)
+				fmt.Fprintln(out, strings.TrimRight(fmt.Sprintf("%s %-16s %s", mark, name, p.Domain), " "))
 			}
 			fmt.Fprintf(out, "  %-16s %s (built in, local)\n", "sandbox", config.SandboxDomain)
 			if !file.Exists {
@@ -112,8 +113,9 @@ type SetProfileOptions struct {
 // NewCmdSetProfile returns `config set-profile`; runF replaces the write in tests.
 func NewCmdSetProfile(f *cmdutil.Factory, runF func(*SetProfileOptions) error) *cobra.Command {
 	opts := &SetProfileOptions{}
+	profiles := completion.Profiles(f, false)
 	cmd := &cobra.Command{
-		Use:   "set-profile NAME --domain DOMAIN --client-id ID",
+		Use:   "set-profile NAME [--domain DOMAIN --client-id ID] [--default]",
 		Short: "Write a profile to the config file (mode 0600)",
 		Long: `Write or replace a profile in the config file, keeping the others.
 
@@ -121,20 +123,46 @@ The client secret is never taken from the command line (it would land in shell
 history and process lists): it is read from stdin when stdin is not a
 terminal, else asked for without echo. With --no-secret the profile keeps no
 secret and A0META_CLIENT_SECRET (or A0META_TOKEN) supplies it at run time.
-The file is written with mode 0600.`,
+The file is written with mode 0600.
+
+A profile becomes the default (default_profile, used when neither -p nor
+A0META_PROFILE names one) only with --default, the first one included. For
+an existing profile, --default (or --audience) alone changes just that,
+and no secret is read.`,
 		Example: `  a0meta config set-profile prod --domain example.eu.auth0.com --client-id AbC123 --default
   pass show auth0/prod | a0meta config set-profile prod --domain example.eu.auth0.com --client-id AbC123
-  a0meta config set-profile ci --domain example.auth0.com --client-id XyZ --no-secret`,
+  a0meta config set-profile ci --domain example.auth0.com --client-id XyZ --no-secret
+  a0meta config set-profile prod --default`,
 		Args: cmdutil.ExactArgs(1, "NAME"),
+		// NAME is a profile to write: offer the existing ones.
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return profiles(cmd, args, toComplete)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
-			if opts.Domain == "" || opts.ClientID == "" {
-				return failure.Usagef("set-profile needs --domain and --client-id")
+			creds := opts.Domain != "" || opts.ClientID != ""
+			switch {
+			case creds && (opts.Domain == "" || opts.ClientID == ""):
+				return failure.Usagef("set-profile needs --domain and --client-id together (a client id belongs to one tenant)")
+			case !creds && !opts.MakeDefault && opts.Audience == "":
+				return failure.Usagef("set-profile needs --domain and --client-id, or --default or --audience for an existing profile")
+			case !creds && opts.NoSecret:
+				return failure.Usagef("--no-secret goes with --domain and --client-id")
 			}
-			if _, _, err := config.NormalizeDomain(opts.Domain); err != nil {
-				return err
+			if creds {
+				ascii, changed, err := config.ASCIIDomain(opts.Domain)
+				if err != nil {
+					return err
+				}
+				if changed {
+					cmdutil.Warn(f.IO.ErrOut, config.LookAlikeWarning(opts.Domain, "--domain flag", ascii))
+					opts.Domain = ascii
+				}
 			}
-			if !opts.NoSecret {
+			if creds && !opts.NoSecret {
 				secret, err := readSecret(f)
 				if err != nil {
 					return err
@@ -157,7 +185,14 @@ The file is written with mode 0600.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(f.IO.ErrOut, "Wrote profile %s (%s) to %s\n", opts.Name, opts.Domain, path)
+			what := fmt.Sprintf("profile %s", opts.Name)
+			if opts.Domain != "" {
+				what += " (" + opts.Domain + ")"
+			}
+			if opts.MakeDefault {
+				what += " as the default"
+			}
+			fmt.Fprintf(f.IO.ErrOut, "Wrote %s to %s\n", what, path)
 			return nil
 		},
 	}

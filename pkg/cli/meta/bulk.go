@@ -16,6 +16,8 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/bulk"
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/cli/completion"
+	"github.com/a0meta/a0meta/pkg/cli/user"
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metaedit"
 	"github.com/a0meta/a0meta/pkg/metaops"
@@ -112,9 +114,10 @@ var bulkSignals = func() (<-chan os.Signal, func()) {
 var bulkExit = func(code int) { os.Exit(code) }
 
 // runBulk applies ch to every user named by --users-from or --query.
-func runBulk(cmd *cobra.Command, f *cmdutil.Factory, c *common, b *bulkFlags, w writeFlags, ch metaops.Change) error {
+func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFlags, ch metaops.Change) error {
+	c := &w.common
 	if c.Output != "" {
-		if err := cmdutil.OneOf("output", c.Output, writeFormats...); err != nil {
+		if err := cmdutil.OneOf("output", c.Output, completion.Names(writeFormats)...); err != nil {
 			return err
 		}
 	}
@@ -159,7 +162,9 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, c *common, b *bulkFlags, w 
 
 	pacer := bulk.NewPacer()
 	f.Transport = mgmt.GatedTransport(mgmt.PooledTransport(b.Concurrency+2), pacer)
-	api, err := f.API()
+	// The client without the command's overall deadline: --deadline
+	// bounds each user instead.
+	api, err := f.Client()
 	if err != nil {
 		return err
 	}
@@ -169,11 +174,7 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, c *common, b *bulkFlags, w 
 	}
 	tenant := f.Where()
 	if b.Query != "" {
-		s, ok := api.(bulk.Searcher)
-		if !ok {
-			return fmt.Errorf("this client cannot search users")
-		}
-		ts, err := collectQuery(cmd.Context(), s, b.Query)
+		ts, err := collectQuery(cmd.Context(), user.PageDeadline(api, f.Global.Deadline), b.Query)
 		if err != nil {
 			return interrupted(cmd.Context(), err)
 		}
@@ -218,7 +219,7 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, c *common, b *bulkFlags, w 
 			if !f.IO.StdinTTY || b.UsersFrom == "-" {
 				return failure.Usagef("writing to %d users needs --yes (stdin is not a terminal, so a0meta cannot ask); nothing was sent", pending)
 			}
-			ok, err := prompt(f, "Go ahead? [y/N] ")
+			ok, err := bulkPrompt(f, "Go ahead? [y/N] ")
 			if err != nil {
 				return err
 			}
@@ -256,8 +257,9 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, c *common, b *bulkFlags, w 
 	sum := bulk.Run(runCtx, bulk.Options{
 		API:         api,
 		Change:      ch,
+		DryRun:      w.DryRun,
 		Concurrency: b.Concurrency,
-		PerUser:     perUserDeadline(cmd),
+		PerUser:     f.Global.Deadline,
 		Journal:     journal,
 		OnResult:    rep.result,
 		Stop:        stop,
@@ -278,17 +280,6 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, c *common, b *bulkFlags, w 
 		}
 	}
 	return sum.Err()
-}
-
-// perUserDeadline is the command's --deadline, when it has one, applied
-// to each user.
-func perUserDeadline(cmd *cobra.Command) time.Duration {
-	if fl := cmd.Flags().Lookup("deadline"); fl != nil {
-		if d, err := time.ParseDuration(fl.Value.String()); err == nil {
-			return d
-		}
-	}
-	return 0
 }
 
 func interrupted(ctx context.Context, err error) error {
@@ -487,7 +478,7 @@ func writeJSONLine(w io.Writer, v any) {
 
 // runBulkSet is `set` with --users-from or --query: every argument is an
 // assignment.
-func runBulkSet(cmd *cobra.Command, f *cmdutil.Factory, c *common, b *bulkFlags, w writeFlags, args []string, specs []fileSpec) error {
+func runBulkSet(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFlags, args []string, specs []fileSpec) error {
 	for i, s := range specs {
 		if b.UsersFrom == "-" && strings.HasSuffix(s.spec, "=-") {
 			return failure.Usagef("--users-from - and %q both want stdin", s.spec)
@@ -506,12 +497,12 @@ func runBulkSet(cmd *cobra.Command, f *cmdutil.Factory, c *common, b *bulkFlags,
 	for i, a := range as {
 		ops[i] = metaedit.SetOp(a)
 	}
-	return runBulk(cmd, f, c, b, w, metaops.Change{Kind: c.kind(), Ops: ops, DryRun: w.DryRun})
+	return runBulk(cmd, f, w, b, metaops.Change{Kind: w.kind(), Ops: ops})
 }
 
 // runBulkUnset is `unset` with --users-from or --query: every argument is
 // a PATH.
-func runBulkUnset(cmd *cobra.Command, f *cmdutil.Factory, c *common, b *bulkFlags, w writeFlags, args []string) error {
+func runBulkUnset(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFlags, args []string) error {
 	if len(args) == 0 {
 		return failure.Usagef("%s: missing PATH", cmd.CommandPath())
 	}
@@ -521,18 +512,26 @@ func runBulkUnset(cmd *cobra.Command, f *cmdutil.Factory, c *common, b *bulkFlag
 		if err != nil {
 			return err
 		}
-		if p[len(p)-1] == "-1" {
-			return failure.Usagef("invalid path %q: -1 means append and only set takes it", a)
-		}
 		ops = append(ops, metaedit.UnsetOp(p))
 	}
-	return runBulk(cmd, f, c, b, w, metaops.Change{Kind: c.kind(), Ops: ops, DryRun: w.DryRun})
+	return runBulk(cmd, f, w, b, metaops.Change{Kind: w.kind(), Ops: ops})
 }
 
 // runBulkClear is `clear` with --users-from or --query: no argument.
-func runBulkClear(cmd *cobra.Command, f *cmdutil.Factory, c *common, b *bulkFlags, w writeFlags, args []string) error {
+func runBulkClear(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFlags, args []string) error {
 	if len(args) > 0 {
 		return failure.Usagef("unexpected argument(s) %s: with --users-from or --query give no USER", strings.Join(args, " "))
 	}
-	return runBulk(cmd, f, c, b, w, metaops.Change{Kind: c.kind(), Clear: true, DryRun: w.DryRun})
+	return runBulk(cmd, f, w, b, metaops.Change{Kind: w.kind(), Clear: true})
+}
+
+// bulkPrompt asks a yes/no question on the terminal.
+func bulkPrompt(f *cmdutil.Factory, question string) (bool, error) {
+	fmt.Fprint(f.IO.ErrOut, question)
+	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+	if err != nil && line == "" {
+		return false, nil
+	}
+	answer := strings.ToLower(strings.TrimSpace(line))
+	return answer == "y" || answer == "yes", nil
 }

@@ -2,10 +2,12 @@ package meta
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/cli/completion"
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/spf13/cobra"
@@ -13,15 +15,24 @@ import (
 
 // ClearOptions are the parsed flags and arguments of `meta clear`.
 type ClearOptions struct {
-	common
-	writeFlags
+	writeOptions
 	Yes bool
-	f   *cmdutil.Factory
+}
+
+func clearRun(ctx context.Context, opts *ClearOptions) error {
+	var confirm confirmFunc
+	if !opts.Yes {
+		confirm = func(res *metaops.ChangeResult) (bool, error) {
+			return opts.prompt(fmt.Sprintf("Remove all %d root key(s) of %s? [y/N] ",
+				len(res.Edit.ChangedRoots), opts.targetDesc(res.Target.ID)))
+		}
+	}
+	return opts.write(ctx, metaops.Change{Kind: opts.kind(), Target: opts.Target, Clear: true}, confirm)
 }
 
 // NewCmdClear returns `meta clear`; runF replaces the real run in tests.
 func NewCmdClear(f *cmdutil.Factory, noun Noun, runF func(*ClearOptions) error) *cobra.Command {
-	opts := &ClearOptions{common: common{Noun: noun}, f: f}
+	opts := &ClearOptions{writeOptions: writeOptions{common: newCommon(f, noun)}}
 	var bf bulkFlags
 	long := `Remove every key of the field. user_metadata and app_metadata are cleared with
 one PATCH of {} (Auth0 then drops app_metadata from the user entirely).
@@ -41,44 +52,36 @@ it nothing is read or sent (exit 2). --dry-run needs no --yes.`
 	cmd := &cobra.Command{
 		Use:     fmt.Sprintf("clear %s", noun.target()),
 		Short:   "Remove all metadata of the field",
-		Long:    long,
+		Long:    long + "\n\n" + noun.targetHelp(),
 		Example: example,
 		Args:    bulkArgs(&bf, cmdutil.ExactArgs(1, noun.target())),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if bf.on() {
-				return runBulkClear(cmd, f, &opts.common, &bf, opts.writeFlags, args)
+				return runBulkClear(cmd, f, &opts.writeOptions, &bf, args)
 			}
-			if err := opts.begin(args, writeFormats...); err != nil {
+			if err := opts.begin(args, writeFormats); err != nil {
 				return err
 			}
-			if !opts.Yes && !opts.DryRun && !f.IO.StdinTTY {
+			if !opts.Yes && !opts.DryRun && !opts.IO.StdinTTY {
 				return failure.Usagef("clear removes every key of %s: pass --yes to confirm (stdin is not a terminal, so a0meta cannot ask); nothing was sent", opts.kind().Field())
 			}
 			if runF != nil {
 				return runF(opts)
 			}
-			var confirm confirmFunc
-			if !opts.Yes {
-				confirm = func(res *metaops.ChangeResult) (bool, error) {
-					return prompt(f, fmt.Sprintf("Remove all %d root key(s) of %s of %s %s on %s? [y/N] ",
-						len(res.Edit.ChangedRoots), opts.kind().Field(), opts.kind().Noun(), res.Target.ID, f.Where()))
-				}
-			}
-			return runWrite(cmd, f, &opts.common, opts.writeFlags, metaops.Change{
-				Kind: opts.kind(), Target: opts.Target, Clear: true, DryRun: opts.DryRun,
-			}, confirm)
+			return clearRun(cmd.Context(), opts)
 		},
 	}
+	cmd.ValidArgsFunction = completion.MetaArgs(f, noun == Client, completion.TargetOnly)
 	addAppFlag(cmd, noun, &opts.App)
-	addWriteFlags(cmd, &opts.common, &opts.writeFlags)
+	addWriteFlags(cmd, &opts.writeOptions)
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation")
 	addBulkFlags(cmd, noun, &bf, &opts.Yes)
 	return cmd
 }
 
-func prompt(f *cmdutil.Factory, question string) (bool, error) {
-	fmt.Fprint(f.IO.ErrOut, question)
-	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+func (o *ClearOptions) prompt(question string) (bool, error) {
+	fmt.Fprint(o.IO.ErrOut, question)
+	line, err := bufio.NewReader(o.IO.In).ReadString('\n')
 	if err != nil && line == "" {
 		return false, nil
 	}

@@ -2,6 +2,7 @@ package meta
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,27 +12,42 @@ import (
 	"time"
 
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/cli/completion"
 	"github.com/a0meta/a0meta/pkg/config"
 	"github.com/a0meta/a0meta/pkg/editor"
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/a0meta/a0meta/pkg/render"
 	"github.com/spf13/cobra"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // EditOptions are the parsed flags and arguments of `meta edit`.
 type EditOptions struct {
-	common
-	writeFlags
+	writeOptions
+	// Editor is the editor command line ($VISUAL, $EDITOR or vi).
+	Editor func() ([]string, error)
+	// UnsentDir is where documents that were not sent are kept.
+	UnsentDir func() string
+	// GlobalArgs are the global flags given, repeated in retry hints.
+	GlobalArgs func() []string
+	Now        func() time.Time
+	// CommandPath is "user meta edit" or "client meta edit", for hints.
+	CommandPath string
+
 	// File holds the edited document instead of an editor ("-": stdin).
 	File string
-	f    *cmdutil.Factory
-	now  func() time.Time
 }
 
 // NewCmdEdit returns `meta edit`; runF replaces the real run in tests.
 func NewCmdEdit(f *cmdutil.Factory, noun Noun, runF func(*EditOptions) error) *cobra.Command {
-	opts := &EditOptions{common: common{Noun: noun}, f: f, now: time.Now}
+	opts := &EditOptions{
+		writeOptions: writeOptions{common: newCommon(f, noun)},
+		Editor:       func() ([]string, error) { return editor.Command(f.Env) },
+		UnsentDir:    func() string { return unsentDir(f.Env) },
+		GlobalArgs:   f.GlobalArgs,
+		Now:          time.Now,
+	}
 	field := "user_metadata (app_metadata with --app)"
 	example := `  # edit user_metadata in $VISUAL / $EDITOR
   a0meta user meta edit jane.doe@example.com
@@ -69,34 +85,37 @@ changed by someone else meanwhile, nothing is sent, your document is saved
 under $XDG_STATE_HOME/a0meta/unsent/ and the exit code is 1.
 
 Without a terminal on stdin, --file FILE (- for stdin) gives the edited
-document: the field is made equal to it, sending only what differs.%s`, field, rules),
+document: the field is made equal to it, sending only what differs.%s
+
+%s`, field, rules, noun.targetHelp()),
 		Example: example,
 		Args:    cmdutil.ExactArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.begin(args, writeFormats...); err != nil {
+			if err := opts.begin(args, writeFormats); err != nil {
 				return err
 			}
-			if opts.File == "" && !f.IO.StdinTTY {
+			if opts.File == "" && !opts.IO.StdinTTY {
 				return failure.Usagef("edit runs an editor, but stdin is not a terminal: give the edited document with --file FILE (or --file - for stdin); nothing was sent")
 			}
+			opts.CommandPath = strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
 			if runF != nil {
 				return runF(opts)
 			}
-			return editRun(cmd, opts)
+			return editRun(cmd.Context(), opts)
 		},
 	}
+	cmd.ValidArgsFunction = completion.MetaArgs(f, noun == Client, completion.TargetOnly)
 	addAppFlag(cmd, noun, &opts.App)
-	addWriteFlags(cmd, &opts.common, &opts.writeFlags)
+	addWriteFlags(cmd, &opts.writeOptions)
 	cmd.Flags().StringVarP(&opts.File, "file", "f", "", "Edited document to apply instead of opening an editor (- for stdin)")
 	return cmd
 }
 
-func editRun(cmd *cobra.Command, opts *EditOptions) error {
-	f := opts.f
+func editRun(ctx context.Context, opts *EditOptions) error {
 	kind := opts.kind()
 	var fileDoc []byte
 	if opts.File != "" {
-		doc, err := readDocFile(opts.File, f.IO.In)
+		doc, err := readDocFile(opts.File, opts.IO.In)
 		if err != nil {
 			return err
 		}
@@ -106,11 +125,10 @@ func editRun(cmd *cobra.Command, opts *EditOptions) error {
 		}
 		fileDoc = doc
 	}
-	api, err := f.API()
+	api, err := opts.API()
 	if err != nil {
 		return err
 	}
-	ctx := cmd.Context()
 	ed, err := metaops.BeginEdit(ctx, api, kind, opts.Target)
 	if err != nil {
 		return err
@@ -126,49 +144,44 @@ func editRun(cmd *cobra.Command, opts *EditOptions) error {
 			return err
 		}
 	}
-	what := targetDesc(f, kind, ed.Target.ID)
 	if plan.Patch == nil {
-		fmt.Fprintf(f.IO.ErrOut, "Edit cancelled, no changes to %s; nothing sent\n", what)
+		fmt.Fprintf(opts.IO.ErrOut, "Edit cancelled, no changes to %s; nothing sent\n", opts.targetDesc(ed.Target.ID))
 		if opts.Output == "json" && !opts.DryRun {
-			return printValue(f.IO.Out, ed.Original, "json", false)
+			return printValue(opts.IO.Out, ed.Original, "json", false)
 		}
 		return nil
 	}
 	res, err := ed.Commit(ctx, api, plan, opts.DryRun)
 	var conflict *metaops.ConflictError
 	if errors.As(err, &conflict) {
-		return saveUnsent(cmd, opts, conflict, doc)
+		return opts.saveConflict(conflict, doc)
 	}
 	if err != nil && fileDoc == nil {
 		// Keep what the user typed when the write fails after the editor.
-		if path, serr := metaops.SaveUnsent(unsentDir(f), ed.Target, doc, opts.now()); serr == nil {
-			return failure.Wrap(failure.CodeOf(err), err, "edit not applied; your edited document is saved in %s", path)
+		path, serr := metaops.SaveUnsent(opts.UnsentDir(), ed.Target, doc, opts.Now())
+		if serr != nil {
+			return failure.Wrap(failure.CodeOf(err), err, "edit not applied, and your edited document could not be saved (%v)", serr)
 		}
+		return failure.Wrap(failure.CodeOf(err), err, "edit not applied; your edited document is saved in %s", path)
 	}
 	if err != nil {
 		return err
 	}
 	if opts.Diff {
-		printDiff(f, kind, res.Edit.Before, res.Edit.After)
+		opts.printDiff(res.Edit.Before, res.Edit.After)
 	}
-	var line string
-	switch {
-	case res.Body == nil:
-		line = fmt.Sprintf("No change to %s: the tenant already holds your edit; nothing sent", what)
-	case opts.DryRun:
-		line = fmt.Sprintf("Dry run: would update %s: %s; nothing sent", what, describeEdit(res))
-	default:
-		line = fmt.Sprintf("Updated %s: %s", what, describeEdit(res))
+	change := describeEdit(res)
+	if res.Body == nil {
+		change = "the tenant already holds your edit"
 	}
-	return report(f, &opts.common, opts.DryRun, res, line)
+	return opts.report(res, change)
 }
 
 // editLoop runs the editor until the document is valid or the user gives
 // up. A nil plan with a nil error means cancelled (already reported).
 func editLoop(opts *EditOptions, ed *metaops.Edit) ([]byte, *metaops.EditPlan, error) {
-	f := opts.f
 	kind := opts.kind()
-	argv, err := editor.Command(f.Env)
+	argv, err := opts.Editor()
 	if err != nil {
 		return nil, nil, failure.Wrap(failure.Usage, err, "editor")
 	}
@@ -177,17 +190,17 @@ func editLoop(opts *EditOptions, ed *metaops.Edit) ([]byte, *metaops.EditPlan, e
 		return nil, nil, err
 	}
 	defer sess.Close()
-	what := targetDesc(f, kind, ed.Target.ID)
+	what := opts.targetDesc(ed.Target.ID)
 	body := append(render.Pretty(ed.Original), '\n')
 	var lastErr error
 	for {
 		if err := sess.Write(append(editHeader(kind, what, lastErr), body...)); err != nil {
 			return nil, nil, err
 		}
-		streams := editor.Streams{In: f.IO.In, Out: f.IO.Out, Err: f.IO.ErrOut}
-		if !f.IO.StdoutTTY && f.IO.StderrTTY {
+		streams := editor.Streams{In: opts.IO.In, Out: opts.IO.Out, Err: opts.IO.ErrOut}
+		if !opts.IO.StdoutTTY && opts.IO.StderrTTY {
 			// Keep the editor on the terminal when stdout is redirected.
-			streams.Out = f.IO.ErrOut
+			streams.Out = opts.IO.ErrOut
 		}
 		if err := editor.Run(argv, sess.Path, streams); err != nil {
 			return nil, nil, failure.Wrap(failure.General, err, "nothing sent")
@@ -198,7 +211,7 @@ func editLoop(opts *EditOptions, ed *metaops.Edit) ([]byte, *metaops.EditPlan, e
 		}
 		edited := bytes.TrimSpace(editor.StripComments(text))
 		if len(edited) == 0 {
-			fmt.Fprintf(f.IO.ErrOut, "Edit cancelled: the file was emptied; nothing sent to %s\n", what)
+			fmt.Fprintf(opts.IO.ErrOut, "Edit cancelled: the file was emptied; nothing sent to %s\n", what)
 			return nil, nil, nil
 		}
 		plan, err := ed.Plan(edited)
@@ -211,7 +224,7 @@ func editLoop(opts *EditOptions, ed *metaops.Edit) ([]byte, *metaops.EditPlan, e
 		edited = append(edited, '\n')
 		if lastErr != nil && bytes.Equal(edited, body) {
 			// Reopened on an error and saved unchanged: the user gives up.
-			path, serr := metaops.SaveUnsent(unsentDir(f), ed.Target, edited, opts.now())
+			path, serr := metaops.SaveUnsent(opts.UnsentDir(), ed.Target, edited, opts.Now())
 			if serr != nil {
 				return nil, nil, failure.Wrap(failure.Usage, err, "edit cancelled, nothing sent (your text could not be saved: %v)", serr)
 			}
@@ -250,33 +263,29 @@ func readDocFile(name string, stdin io.Reader) ([]byte, error) {
 	return editor.StripComments(data), nil
 }
 
-func unsentDir(f *cmdutil.Factory) string {
-	dir, err := config.StateDir(f.Env)
+func unsentDir(env config.Env) string {
+	dir, err := config.StateDir(env)
 	if err != nil {
 		dir = filepath.Join(os.TempDir(), "a0meta")
 	}
 	return filepath.Join(dir, "unsent")
 }
 
-// saveUnsent keeps the edit the guard refused and tells how to apply it.
-func saveUnsent(cmd *cobra.Command, opts *EditOptions, c *metaops.ConflictError, doc []byte) error {
-	f := opts.f
-	path, err := metaops.SaveUnsent(unsentDir(f), c.Target, doc, opts.now())
+// saveConflict keeps the edit the guard refused and tells how to apply it,
+// with the global flags that chose this tenant.
+func (opts *EditOptions) saveConflict(c *metaops.ConflictError, doc []byte) error {
+	path, err := metaops.SaveUnsent(opts.UnsentDir(), c.Target, doc, opts.Now())
 	if err != nil {
 		return failure.Wrap(failure.General, c, "your edited document could not be saved either (%v)", err)
 	}
-	var b strings.Builder
-	b.WriteString("a0meta")
-	if p := f.Global.Profile; p != "" {
-		b.WriteString(" --profile " + shellQuote(p))
-	}
-	b.WriteString(" " + strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "))
-	b.WriteString(" " + shellQuote(c.Target.ID))
+	argv := append([]string{"a0meta"}, opts.GlobalArgs()...)
+	argv = append(argv, strings.Fields(opts.CommandPath)...)
+	argv = append(argv, c.Target.ID)
 	if opts.App {
-		b.WriteString(" --app")
+		argv = append(argv, "--app")
 	}
-	b.WriteString(" --file " + shellQuote(path))
-	again := b.String()
+	argv = append(argv, "--file", path)
+	again := shellJoin(argv)
 	return failure.New(failure.General, "%s\nYour edited document is saved in %s\n"+
 		"--file makes the whole field equal to the file: review what it would change, then apply it:\n"+
 		"  %s --diff --dry-run\n  %s", c.Error(), path, again, again)
@@ -285,6 +294,12 @@ func saveUnsent(cmd *cobra.Command, opts *EditOptions, c *metaops.ConflictError,
 // describeEdit names the root keys an edit sets and removes.
 func describeEdit(res *metaops.ChangeResult) string {
 	set, removed := metaops.SplitRoots(res.Edit)
+	for i := range set {
+		set[i] = cmdutil.Sanitize(set[i])
+	}
+	for i := range removed {
+		removed[i] = cmdutil.Sanitize(removed[i])
+	}
 	var parts []string
 	if len(set) > 0 {
 		parts = append(parts, "set "+strings.Join(set, ", "))
@@ -295,10 +310,19 @@ func describeEdit(res *metaops.ChangeResult) string {
 	return strings.Join(parts, "; ")
 }
 
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-") == "" {
-		return s
+// shellJoin quotes each word for a POSIX shell, only where it needs it
+// ('auth0|jane1'); a word no POSIX quoting can hold (a control character)
+// gets bash's $'...', and what reaches the terminal is sanitized anyway.
+func shellJoin(argv []string) string {
+	words := make([]string, len(argv))
+	for i, w := range argv {
+		q, err := syntax.Quote(w, syntax.LangPOSIX)
+		if err != nil {
+			if q, err = syntax.Quote(w, syntax.LangBash); err != nil {
+				q = w
+			}
+		}
+		words[i] = cmdutil.Sanitize(q)
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return strings.Join(words, " ")
 }

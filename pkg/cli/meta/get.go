@@ -1,9 +1,11 @@
 package meta
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/cli/completion"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/a0meta/a0meta/pkg/metapath"
 	"github.com/a0meta/a0meta/pkg/render"
@@ -14,13 +16,11 @@ import (
 type GetOptions struct {
 	common
 	Paths []metapath.Path
-	Run   func(*GetOptions) error `json:"-"`
-	f     *cmdutil.Factory
 }
 
 // NewCmdGet returns `meta get`; runF replaces the real run in tests.
 func NewCmdGet(f *cmdutil.Factory, noun Noun, runF func(*GetOptions) error) *cobra.Command {
-	opts := &GetOptions{common: common{Noun: noun}, f: f}
+	opts := &GetOptions{common: newCommon(f, noun)}
 	example := `  # the whole user_metadata, pretty-printed
   a0meta user meta get jane.doe@example.com
 
@@ -41,11 +41,13 @@ func NewCmdGet(f *cmdutil.Factory, noun Noun, runF func(*GetOptions) error) *cob
 With no PATH the field is printed as an indented JSON object ({} when empty).
 With one PATH its value is printed the same way; with several, one compact JSON
 value a line, in order. If any PATH is not there, nothing is printed on stdout,
-the missing paths are named on stderr and the exit code is 3.`,
+the missing paths are named on stderr and the exit code is 3.
+
+` + noun.targetHelp(),
 		Example: example,
 		Args:    cmdutil.MinimumArgs(1, noun.target()),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.begin(args, "json", "raw", "yaml"); err != nil {
+			if err := opts.begin(args, getFormats); err != nil {
 				return err
 			}
 			for _, a := range args[1:] {
@@ -58,24 +60,25 @@ the missing paths are named on stderr and the exit code is 3.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return getRun(cmd, opts)
+			return getRun(cmd.Context(), opts)
 		},
 	}
+	cmd.ValidArgsFunction = completion.MetaArgs(f, noun == Client, completion.PathArgs)
 	addAppFlag(cmd, noun, &opts.App)
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "json", "Output format: json, raw or yaml")
+	addOutputFlag(cmd, &opts.Output, "json", "Output format: "+formatList(getFormats), getFormats)
 	return cmd
 }
 
-func getRun(cmd *cobra.Command, opts *GetOptions) error {
-	api, err := opts.f.API()
+func getRun(ctx context.Context, opts *GetOptions) error {
+	api, err := opts.API()
 	if err != nil {
 		return err
 	}
-	res, err := metaops.Get(cmd.Context(), api, opts.kind(), opts.Target, opts.Paths)
+	res, err := metaops.Get(ctx, api, opts.kind(), opts.Target, opts.Paths)
 	if err != nil {
 		return err
 	}
-	out := opts.f.IO.Out
+	out := opts.IO.Out
 	switch len(opts.Paths) {
 	case 0:
 		return printValue(out, res.Doc, opts.Output, false)

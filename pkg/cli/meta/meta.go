@@ -1,6 +1,8 @@
 // Package meta holds the `user meta` and `client meta` verbs. Each verb
-// parses its flags into an options struct and hands it to metaops; the same
-// code serves user_metadata, app_metadata and client_metadata.
+// parses its flags into an options struct that carries what it uses (the
+// streams, the API client, the tenant's name) as values and functions, and
+// hands it to the verb's run function; the same code serves user_metadata,
+// app_metadata and client_metadata.
 package meta
 
 import (
@@ -8,7 +10,9 @@ import (
 	"strings"
 
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/cli/completion"
 	"github.com/a0meta/a0meta/pkg/cli/user"
+	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/metaedit"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/spf13/cobra"
@@ -22,18 +26,19 @@ const (
 	Client
 )
 
-func (n Noun) word() string {
-	if n == Client {
-		return "client"
-	}
-	return "user"
-}
-
 func (n Noun) target() string {
 	if n == Client {
 		return "CLIENT"
 	}
 	return "USER"
+}
+
+// targetHelp says what the target argument may be, for Long texts.
+func (n Noun) targetHelp() string {
+	if n == Client {
+		return "CLIENT is a client_id or an exact application name."
+	}
+	return "USER is a user_id or an email address."
 }
 
 // NewCmdUser returns `a0meta user`.
@@ -80,6 +85,7 @@ func newCmdMeta(f *cmdutil.Factory, noun Noun) *cobra.Command {
 		Use:     "meta",
 		Aliases: []string{"metadata"},
 		Short:   short,
+		Long:    short + ".\n\n" + noun.targetHelp(),
 		Example: example,
 	}
 	cmd.AddCommand(NewCmdGet(f, noun, nil))
@@ -90,12 +96,21 @@ func newCmdMeta(f *cmdutil.Factory, noun Noun) *cobra.Command {
 	return cmdutil.Group(cmd)
 }
 
-// common is what every verb shares.
+// common is what every verb shares: its dependencies, then its flags.
 type common struct {
+	IO  *iostreams.IOStreams
+	API func() (metaops.API, error)
+	// Where names the tenant (and profile) in messages, once API has run.
+	Where func() string
+
 	Noun   Noun
 	App    bool // --app: app_metadata instead of user_metadata
 	Target string
 	Output string
+}
+
+func newCommon(f *cmdutil.Factory, noun Noun) common {
+	return common{IO: f.IO, API: f.API, Where: f.Where, Noun: noun}
 }
 
 func (c *common) kind() metaops.Kind {
@@ -110,14 +125,20 @@ func (c *common) kind() metaops.Kind {
 
 // begin checks -o against the verb's formats and takes the target from
 // the first argument, refusing what can be neither a user nor a client.
-func (c *common) begin(args []string, formats ...string) error {
+func (c *common) begin(args []string, formats []completion.Choice) error {
 	if c.Output != "" {
-		if err := cmdutil.OneOf("output", c.Output, formats...); err != nil {
+		if err := cmdutil.OneOf("output", c.Output, completion.Names(formats)...); err != nil {
 			return err
 		}
 	}
 	c.Target = args[0]
 	return metaops.ValidateTarget(c.kind(), c.Target)
+}
+
+// targetDesc names the field, the target and the tenant in messages.
+func (c *common) targetDesc(id string) string {
+	kind := c.kind()
+	return fmt.Sprintf("%s of %s %s on %s", kind.Field(), kind.Noun(), cmdutil.Sanitize(id), c.Where())
 }
 
 func addAppFlag(cmd *cobra.Command, noun Noun, app *bool) {
@@ -126,24 +147,35 @@ func addAppFlag(cmd *cobra.Command, noun Noun, app *bool) {
 	}
 }
 
-// targetDesc names the field, the target and the tenant in messages.
-func targetDesc(f *cmdutil.Factory, kind metaops.Kind, id string) string {
-	return fmt.Sprintf("%s of %s %s on %s", kind.Field(), kind.Noun(), id, f.Where())
-}
-
-// summary is the one line a write prints on stderr.
-func summary(f *cmdutil.Factory, res *metaops.ChangeResult, kind metaops.Kind, dryRun bool) string {
-	what := targetDesc(f, kind, res.Target.ID)
-	ops := describeOps(res.Edit)
-	switch {
-	case res.Body == nil:
-		return fmt.Sprintf("No change to %s: %s; nothing sent", what, ops)
-	case dryRun:
-		return fmt.Sprintf("Dry run: would update %s: %s; nothing sent", what, ops)
+// The -o values of each verb, declared once: the flag's help, its check
+// and its completion are all made from these lists.
+var (
+	getFormats = []completion.Choice{
+		{Name: "json", Desc: "JSON"},
+		{Name: "raw", Desc: "strings without quotes, other values as JSON"},
+		{Name: "yaml", Desc: "YAML"},
 	}
-	return fmt.Sprintf("Updated %s: %s", what, ops)
+	writeFormats = []completion.Choice{
+		{Name: "json", Desc: "JSON"},
+	}
+)
+
+// addOutputFlag defines -o with its declared formats and completes them.
+func addOutputFlag(cmd *cobra.Command, out *string, def, usage string, formats []completion.Choice) {
+	cmd.Flags().StringVarP(out, "output", "o", def, usage)
+	_ = cmd.RegisterFlagCompletionFunc("output", completion.Fixed(formats...))
 }
 
+// formatList is "json, raw or yaml".
+func formatList(formats []completion.Choice) string {
+	names := completion.Names(formats)
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// describeOps names what a set, unset or clear did, for its summary line.
 func describeOps(r *metaedit.Result) string {
 	if r == nil {
 		return ""
@@ -160,7 +192,7 @@ func describeOps(r *metaedit.Result) string {
 		if rep.Op.Kind == metaedit.Unset {
 			verb = "unset"
 		}
-		s := verb + " " + rep.Op.Path.String()
+		s := verb + " " + cmdutil.Sanitize(rep.Op.Path.String())
 		if rep.Note != "" {
 			s += " (" + rep.Note + ")"
 		}

@@ -294,7 +294,6 @@ func TestUsageErrors(t *testing.T) {
 		{"get", meta.User, []string{"auth0|jane1", "a..b"}, "", "a..b"},
 		{"get", meta.User, []string{"auth0|jane1", "ok", "$"}, "", "$"},
 		{"unset", meta.User, []string{"auth0|jane1"}, "", "missing PATH"},
-		{"unset", meta.User, []string{"auth0|jane1", "tags.-1"}, "", "-1"},
 		{"unset", meta.User, []string{"auth0|jane1", "a."}, "", "a."},
 		// Output formats.
 		{"get", meta.User, []string{"auth0|jane1", "-o", "xml"}, "", "xml"},
@@ -333,5 +332,48 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("message %q does not mention %q", err, tt.mention)
 			}
 		})
+	}
+}
+
+func helpOf(t *testing.T, cmd *cobra.Command) string {
+	t.Helper()
+	var b strings.Builder
+	cmd.SetOut(&b)
+	cmd.SetArgs([]string{"--help"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// Every user verb says what USER may be; client verbs say what CLIENT may be.
+func TestHelpNamesTargets(t *testing.T) {
+	for _, noun := range []meta.Noun{meta.User, meta.Client} {
+		want := "USER is a user_id or an email address."
+		if noun == meta.Client {
+			want = "CLIENT is a client_id or an exact application name."
+		}
+		f := factory(t, "", false)
+		for _, cmd := range []*cobra.Command{meta.NewCmdGet(f, noun, nil), meta.NewCmdSet(f, noun, nil),
+			meta.NewCmdUnset(f, noun, nil), meta.NewCmdClear(f, noun, nil), meta.NewCmdEdit(f, noun, nil)} {
+			if h := helpOf(t, cmd); !strings.Contains(strings.Join(strings.Fields(h), " "), want) {
+				t.Errorf("%s --help (noun %d) lacks %q", cmd.Name(), noun, want)
+			}
+		}
+	}
+}
+
+// client meta set --help shows only what client_metadata takes.
+func TestClientSetHelpShowsOnlyFlatStrings(t *testing.T) {
+	h := helpOf(t, meta.NewCmdSet(factory(t, "", false), meta.Client, nil))
+	for _, absent := range []string{":=", "-1", "dotted", "PATH", "path", "--json-file"} {
+		if strings.Contains(h, absent) {
+			t.Errorf("client meta set --help mentions %q:\n%s", absent, h)
+		}
+	}
+	for _, present := range []string{"KEY=VALUE", "string", "--value-file KEY=FILE"} {
+		if !strings.Contains(h, present) {
+			t.Errorf("client meta set --help lacks %q", present)
+		}
 	}
 }

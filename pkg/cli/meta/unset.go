@@ -1,9 +1,11 @@
 package meta
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/cli/completion"
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metaedit"
 	"github.com/a0meta/a0meta/pkg/metaops"
@@ -13,15 +15,26 @@ import (
 
 // UnsetOptions are the parsed flags and arguments of `meta unset`.
 type UnsetOptions struct {
-	common
-	writeFlags
+	writeOptions
 	Paths []metapath.Path
-	f     *cmdutil.Factory
+}
+
+// change is the removal of the paths from one target.
+func (o *UnsetOptions) change(target string) metaops.Change {
+	ops := make([]metaedit.Op, len(o.Paths))
+	for i, p := range o.Paths {
+		ops[i] = metaedit.UnsetOp(p)
+	}
+	return metaops.Change{Kind: o.kind(), Target: target, Ops: ops}
+}
+
+func unsetRun(ctx context.Context, opts *UnsetOptions) error {
+	return opts.write(ctx, opts.change(opts.Target), nil)
 }
 
 // NewCmdUnset returns `meta unset`; runF replaces the real run in tests.
 func NewCmdUnset(f *cmdutil.Factory, noun Noun, runF func(*UnsetOptions) error) *cobra.Command {
-	opts := &UnsetOptions{common: common{Noun: noun}, f: f}
+	opts := &UnsetOptions{writeOptions: writeOptions{common: newCommon(f, noun)}}
 	var bf bulkFlags
 	example := `  # remove one nested value, keeping its siblings
   a0meta user meta unset jane.doe@example.com addresses.work
@@ -40,43 +53,48 @@ func NewCmdUnset(f *cmdutil.Factory, noun Noun, runF func(*UnsetOptions) error) 
 		Short:   "Remove values at paths, keeping everything else",
 		Long: `Remove the value at each dotted PATH with one read and one PATCH of only the
 root keys that change (a removed root key is sent as null). Removing a path
-that is not there changes nothing, sends nothing and exits 0.`,
+that is not there changes nothing, sends nothing and exits 0.
+
+` + asReadHelp[noun] + noun.targetHelp(),
 		Example: example,
 		Args:    bulkArgs(&bf, cmdutil.MinimumArgs(1, noun.target())),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if bf.on() {
-				return runBulkUnset(cmd, f, &opts.common, &bf, opts.writeFlags, args)
+				return runBulkUnset(cmd, f, &opts.writeOptions, &bf, args)
 			}
-			if err := opts.begin(args, writeFormats...); err != nil {
+			if err := opts.begin(args, writeFormats); err != nil {
 				return err
 			}
 			if len(args) < 2 {
 				return failure.Usagef("%s: missing PATH\nUsage: %s", cmd.CommandPath(), cmd.UseLine())
 			}
 			for _, a := range args[1:] {
+				// "-1" is an ordinary key on an object; on an array the
+				// engine refuses it once the field is read.
 				p, err := metapath.Parse(a)
 				if err != nil {
 					return err
-				}
-				if last := p[len(p)-1]; last == "-1" {
-					return failure.Usagef("invalid path %q: -1 means append and only set takes it", a)
 				}
 				opts.Paths = append(opts.Paths, p)
 			}
 			if runF != nil {
 				return runF(opts)
 			}
-			ops := make([]metaedit.Op, len(opts.Paths))
-			for i, p := range opts.Paths {
-				ops[i] = metaedit.UnsetOp(p)
-			}
-			return runWrite(cmd, f, &opts.common, opts.writeFlags, metaops.Change{
-				Kind: opts.kind(), Target: opts.Target, Ops: ops, DryRun: opts.DryRun,
-			}, nil)
+			return unsetRun(cmd.Context(), opts)
 		},
 	}
+	cmd.ValidArgsFunction = completion.MetaArgs(f, noun == Client, completion.PathArgs)
 	addAppFlag(cmd, noun, &opts.App)
-	addWriteFlags(cmd, &opts.common, &opts.writeFlags)
+	addWriteFlags(cmd, &opts.writeOptions)
 	addBulkFlags(cmd, noun, &bf, nil)
 	return cmd
+}
+
+// asReadHelp explains several PATHs; client keys are flat, so only users
+// can hit the array case.
+var asReadHelp = map[Noun]string{
+	User: `All PATHs name elements of the document as read, as jq's del does: on
+tags ["a","b","c"], "unset USER tags.0 tags.1" leaves ["c"].
+
+`,
 }

@@ -6,6 +6,8 @@ package root_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -40,7 +42,7 @@ func TestExitCodes(t *testing.T) {
 		args   []string
 		code   int
 		stdout string
-		stderr string // a prefix of stderr
+		stderr string // a prefix of stderr; "" means stderr must be empty
 		extra  []string
 	}{
 		{args: []string{"user", "meta", "get", "auth0|jane1", "hobby", "-o", "raw"}, code: 0, stdout: "surfing\n"},
@@ -60,7 +62,9 @@ func TestExitCodes(t *testing.T) {
 		{args: []string{"user", "meta", "get", "abc123"}, code: 2, stderr: "a0meta: \"abc123\" is neither"},
 		{args: []string{"user", "meta", "get", "sam@example.com"}, code: 2, stderr: "a0meta: 2 users have email sam@example.com"},
 		{args: []string{"user", "meta", "get", "auth0|ghost"}, code: 3, stderr: "a0meta: GET /api/v2/users/auth0%7Cghost: 404"},
-		{args: []string{"user", "meta", "get", "auth0|jane1", "nothere"}, code: 3},
+		{args: []string{"user", "meta", "get", "auth0|jane1", "nothere"}, code: 3, stderr: "a0meta: not in user_metadata of auth0|jane1: nothere\n"},
+		{args: []string{"user", "meta", "get", "auth0|jane1", "x\x1b[2J\rq"}, code: 3, stderr: `a0meta: not in user_metadata of auth0|jane1: x\x1b[2J\rq` + "\n"},
+		{args: []string{"user", "meta", "get", " jane.doe@example.com ", "hobby", "-o", "raw"}, code: 0, stdout: "surfing\n"},
 		{args: []string{"user", "meta", "get", "auth0|jane1"}, code: 4, extra: []string{"A0META_CLIENT_SECRET=wrong"}, stderr: "a0meta: token request"},
 		{args: []string{"user", "meta", "get", "auth0|jane1"}, code: 2, extra: []string{"A0META_DOMAIN="}, stderr: "a0meta: no Auth0 tenant configured"},
 	}
@@ -74,7 +78,7 @@ func TestExitCodes(t *testing.T) {
 			if stdout != tt.stdout {
 				t.Errorf("stdout %q, want %q", stdout, tt.stdout)
 			}
-			if !strings.HasPrefix(stderr, tt.stderr) {
+			if tt.stderr == "" && stderr != "" || !strings.HasPrefix(stderr, tt.stderr) {
 				t.Errorf("stderr %q, want it to start with %q", stderr, tt.stderr)
 			}
 			if strings.Contains(stderr, "wrong") || strings.Contains(stderr, sandbox.DemoClientSecret) {
@@ -118,6 +122,18 @@ func TestJSONErrorLine(t *testing.T) {
 			want: `{"error":{"exit_code":3,"message":"not in user_metadata of auth0|jane1: nothere"}}` + "\n",
 		},
 		{
+			name: "an unknown flag before -o json",
+			args: []string{"user", "meta", "get", "auth0|jane1", "--nope", "-o", "json"},
+			code: 2,
+			want: `{"error":{"exit_code":2,"message":"unknown flag: --nope\nRun 'a0meta user meta get --help' for usage."}}` + "\n",
+		},
+		{
+			name: "an unknown shorthand before --output=json",
+			args: []string{"user", "meta", "set", "-z", "auth0|jane1", "--output=json"},
+			code: 2,
+			want: `{"error":{"exit_code":2,"message":"unknown shorthand flag: 'z' in -z\nRun 'a0meta user meta set --help' for usage."}}` + "\n",
+		},
+		{
 			name: "characters a shell or HTML would mind are not escaped",
 			args: []string{"client", "meta", "get", "<a&b>", "-o", "json"},
 			code: 3,
@@ -148,5 +164,68 @@ func TestJSONErrorLine(t *testing.T) {
 	_, _, stderr := run(t, env(t), "user", "meta", "get", "auth0|ghost")
 	if want := "a0meta: GET /api/v2/users/auth0%7Cghost: 404 Not Found: The user does not exist. (inexistent_user)\n"; stderr != want {
 		t.Errorf("plain error %q, want %q", stderr, want)
+	}
+}
+
+// Without -o json before the bad flag's end, the error stays plain: an
+// -o after `--` is an argument, not the flag.
+func TestPlainErrorAfterDoubleDash(t *testing.T) {
+	code, _, stderr := run(t, env(t), "user", "meta", "set", "auth0|jane1", "--nope", "--", "-o", "json")
+	if code != 2 || !strings.HasPrefix(stderr, "a0meta: unknown flag: --nope") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// An interrupted run (Ctrl-C cancels the context) exits 130 and says
+// "interrupted", never Go's "context canceled".
+func TestInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ios, _, out, errOut := iostreams.Test()
+	code := root.Run(ctx, []string{"user", "meta", "set", "auth0|jane1", "a=1"}, ios, env(t))
+	if code != 130 {
+		t.Errorf("exit %d, want 130", code)
+	}
+	if s := errOut.String(); !strings.HasPrefix(s, "a0meta: ") || !strings.Contains(s, "interrupted") || strings.Contains(s, "context canceled") {
+		t.Errorf("stderr %q", s)
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout %q", out)
+	}
+}
+
+// --version prints what `version` prints.
+func TestVersionFlag(t *testing.T) {
+	e := env(t)
+	code, flag, stderr := run(t, e, "--version")
+	_, cmd, _ := run(t, e, "version")
+	if code != 0 || stderr != "" || flag != cmd || !strings.HasPrefix(flag, "a0meta ") {
+		t.Errorf("--version: exit %d, stdout %q, stderr %q; version printed %q", code, flag, stderr, cmd)
+	}
+}
+
+// The root help lists the exit codes.
+func TestHelpHasExitStatus(t *testing.T) {
+	_, out, _ := run(t, env(t), "--help")
+	for _, want := range []string{"Exit status:\n", "  2    usage:", "  130  interrupted"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("root help lacks %q", want)
+		}
+	}
+	if _, sub, _ := run(t, env(t), "user", "meta", "get", "--help"); strings.Contains(sub, "Exit status:") {
+		t.Error("a subcommand's help repeats the exit codes")
+	}
+}
+
+// A data directory a0meta cannot write names what it was writing.
+func TestUnwritableDataDir(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, env(t, "XDG_DATA_HOME="+blocker), "-p", "sandbox", "user", "meta", "get", "auth0|jane1")
+	want := "a0meta: cannot keep the sandbox tenant's state in " + filepath.Join(blocker, "a0meta", "sandbox.json") + ": "
+	if code != 1 || stdout != "" || !strings.HasPrefix(stderr, want) {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and %q", code, stdout, stderr, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,6 +78,24 @@ func TestServe(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// DNS rebinding: a Host that is not loopback is refused
+	for host, want := range map[string]int{"evil.example": 400, "evil.example:4280": 400, "10.0.0.1": 400, "localhost": 404, "127.0.0.1:9": 404, "[::1]:80": 404} {
+		req, _ := http.NewRequest("GET", url+"/nowhere", nil)
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("Host %s: %d %s, want %d", host, res.StatusCode, body, want)
+		}
+		if want == 400 && !strings.Contains(string(body), `"statusCode":400`) {
+			t.Errorf("Host %s: body %s", host, body)
+		}
+	}
+
 	cancel()
 	select {
 	case code := <-done:
@@ -85,6 +104,9 @@ func TestServe(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop after cancel")
+	}
+	if _, err := os.Stat(data + ".lock"); !os.IsNotExist(err) {
+		t.Errorf("lock file left after serve stopped (%v)", err)
 	}
 	srv, err := sandbox.Open(sandbox.Options{DataFile: data})
 	if err != nil {
@@ -114,5 +136,52 @@ func TestServeRateLimitFlag(t *testing.T) {
 		if code != 2 || !strings.Contains(errOut.String(), "--rate-limit") {
 			t.Errorf("--rate-limit %s: code %d, stderr %q", bad, code, errOut)
 		}
+	}
+}
+
+func testEnv(dir string) func(string) string {
+	return func(k string) string {
+		if k == "XDG_CONFIG_HOME" || k == "XDG_CACHE_HOME" || k == "XDG_DATA_HOME" || k == "HOME" {
+			return dir
+		}
+		return ""
+	}
+}
+
+func TestSeed(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "big.json")
+	ios, _, _, errOut := iostreams.Test()
+	code := root.Run(context.Background(), []string{"sandbox", "seed", "--users", "120", "--same-instant", "30", "--data", data}, ios, testEnv(dir))
+	if code != 0 || !strings.Contains(errOut.String(), "seeded with 150 synthetic users") {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+	srv, err := sandbox.Open(sandbox.Options{DataFile: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"auth0|jane1", "auth0|user00120", "auth0|batch00030"} {
+		if _, ok := srv.User(id); !ok {
+			t.Errorf("%s missing", id)
+		}
+	}
+	if _, ok := srv.User("auth0|user00121"); ok {
+		t.Error("user00121 exists")
+	}
+	// without --data: the built-in profile's tenant
+	ios, _, _, errOut = iostreams.Test()
+	if code := root.Run(context.Background(), []string{"sandbox", "seed", "--users", "3"}, ios, testEnv(dir)); code != 0 {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+	srv, err = sandbox.Open(sandbox.Options{DataFile: filepath.Join(dir, "a0meta", "sandbox.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := srv.User("auth0|user00003"); !ok {
+		t.Error("built-in tenant not seeded")
+	}
+	ios, _, _, errOut = iostreams.Test()
+	if code := root.Run(context.Background(), []string{"sandbox", "seed", "--users", "-5"}, ios, testEnv(dir)); code != 2 {
+		t.Errorf("--users -5: code %d, stderr %q", code, errOut)
 	}
 }

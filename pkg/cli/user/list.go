@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/a0meta/a0meta/pkg/bulk"
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/iostreams"
+	"github.com/a0meta/a0meta/pkg/mgmt"
 	"github.com/spf13/cobra"
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -36,15 +38,11 @@ var DefaultListFields = []string{"user_id", "email", "created_at"}
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
 	opts := &ListOptions{IO: f.IO}
 	opts.API = func() (bulk.Searcher, error) {
-		api, err := f.API()
+		c, err := f.Client()
 		if err != nil {
 			return nil, err
 		}
-		s, ok := api.(bulk.Searcher)
-		if !ok {
-			return nil, fmt.Errorf("this client cannot search users")
-		}
-		return s, nil
+		return PageDeadline(c, f.Global.Deadline), nil
 	}
 	var fields string
 	cmd := &cobra.Command{
@@ -90,6 +88,26 @@ consistent): use them to pick users, never as the data to write.`,
 	cmd.Flags().StringVar(&fields, "fields", strings.Join(DefaultListFields, ","), "Root fields to show, comma-separated (user_id is always included)")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "Output format: json (one user a line; the default when stdout is not a terminal) or table")
 	return cmd
+}
+
+// PageDeadline bounds each page of a search by d (--deadline): a listing
+// of many users takes as long as it takes, one page must not.
+func PageDeadline(s bulk.Searcher, d time.Duration) bulk.Searcher {
+	if d <= 0 {
+		return s
+	}
+	return pageDeadline{s, d}
+}
+
+type pageDeadline struct {
+	s bulk.Searcher
+	d time.Duration
+}
+
+func (p pageDeadline) SearchUserPage(ctx context.Context, q mgmt.UserSearch) (*mgmt.UserSearchPage, error) {
+	ctx, cancel := mgmt.WithDeadline(ctx, p.d)
+	defer cancel()
+	return p.s.SearchUserPage(ctx, q)
 }
 
 func parseFields(s string) ([]string, error) {

@@ -19,7 +19,14 @@ import (
 // Serve opens a freshly seeded sandbox and serves it until the test ends.
 func Serve(t testing.TB) (*sandbox.Server, string) {
 	t.Helper()
-	srv, err := sandbox.Open(sandbox.Options{Seed: true})
+	return ServeWith(t, sandbox.Options{Seed: true})
+}
+
+// ServeWith is Serve with options: synthetic users, rate limits, random
+// faults.
+func ServeWith(t testing.TB, opts sandbox.Options) (*sandbox.Server, string) {
+	t.Helper()
+	srv, err := sandbox.Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
