@@ -127,7 +127,10 @@ func (j *Journal) load(want JournalHeader) (keep int64, hasHeader bool, err erro
 				}
 				return 0, false, failure.Usagef("journal %s: line %d is not a journal entry: %v", j.path, n, err)
 			}
-			if e.Status == Changed || e.Status == Unchanged {
+			// A skipped entry is an input that named a user already
+			// done in that run (a run does not journal the users it
+			// skips because an earlier journal holds them).
+			if e.Status == Changed || e.Status == Unchanged || e.Status == Skipped {
 				if e.UserID != "" {
 					j.done[e.UserID] = struct{}{}
 				}
@@ -148,7 +151,7 @@ func (j *Journal) load(want JournalHeader) (keep int64, hasHeader bool, err erro
 }
 
 // Done reports whether the journal records key (a user_id, or a target's
-// Key) as changed or unchanged.
+// Key) as done: changed, unchanged, or the same user as a done one.
 func (j *Journal) Done(key string) bool {
 	_, ok := j.done[key]
 	return ok
