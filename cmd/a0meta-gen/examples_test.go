@@ -43,6 +43,7 @@ func TestExamplesRun(t *testing.T) {
 		"notes.txt":     "Prefers email.\n",
 		"plan.json":     `{"plan":"gold"}`,
 		"metadata.json": `{"mycolor":"blue"}`,
+		"users.txt":     "auth0|jane1\njohn.smith@example.com\n",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
 			t.Fatal(err)

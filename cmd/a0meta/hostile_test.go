@@ -15,6 +15,7 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/cli/root"
 	"github.com/a0meta/a0meta/pkg/iostreams"
+	"github.com/a0meta/a0meta/pkg/sandbox/sandboxtest"
 )
 
 // hostileTenant misbehaves in one way for every endpoint a0meta uses, for
@@ -124,16 +125,10 @@ func TestHostileTenants(t *testing.T) {
 			if err := os.WriteFile(doc, []byte(`{"a":"2"}`), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			env := map[string]string{
-				"HOME":                 home,
-				"XDG_CONFIG_HOME":      filepath.Join(home, "config"),
-				"XDG_CACHE_HOME":       filepath.Join(home, "cache"),
-				"XDG_DATA_HOME":        filepath.Join(home, "data"),
-				"XDG_STATE_HOME":       filepath.Join(home, "state"),
-				"A0META_DOMAIN":        h.srv.URL,
-				"A0META_CLIENT_ID":     "hostile-client",
-				"A0META_CLIENT_SECRET": hostileSecret,
-			}
+			env := sandboxtest.Dirs(home)
+			env["A0META_DOMAIN"] = h.srv.URL
+			env["A0META_CLIENT_ID"] = "hostile-client"
+			env["A0META_CLIENT_SECRET"] = hostileSecret
 			for _, c := range commands {
 				for _, asJSON := range []bool{false, true} {
 					args := append([]string{"--deadline", "1s", "--timeout", "300ms"}, c...)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -43,6 +44,9 @@ type Factory struct {
 	IO     *iostreams.IOStreams
 	Env    config.Env
 	Global GlobalOptions
+	// Transport, when set before API is first called, is the base HTTP
+	// transport (bulk commands pace and pool connections with it).
+	Transport http.RoundTripper
 
 	settings    *config.Settings
 	settingsErr error
@@ -164,6 +168,7 @@ func (f *Factory) Client() (*mgmt.Client, error) {
 		BaseURL:   s.BaseURL,
 		UserAgent: "a0meta/" + build.Get().Version,
 		Timeout:   f.Global.Timeout,
+		Transport: f.Transport,
 	}
 	if f.Global.Debug != "" {
 		opts.Debug = f.IO.ErrOut

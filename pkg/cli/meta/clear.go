@@ -33,6 +33,7 @@ func clearRun(ctx context.Context, opts *ClearOptions) error {
 // NewCmdClear returns `meta clear`; runF replaces the real run in tests.
 func NewCmdClear(f *cmdutil.Factory, noun Noun, runF func(*ClearOptions) error) *cobra.Command {
 	opts := &ClearOptions{writeOptions: writeOptions{common: newCommon(f, noun)}}
+	var bf bulkFlags
 	long := `Remove every key of the field. user_metadata and app_metadata are cleared with
 one PATCH of {} (Auth0 then drops app_metadata from the user entirely).
 
@@ -53,8 +54,11 @@ it nothing is read or sent (exit 2). --dry-run needs no --yes.`
 		Short:   "Remove all metadata of the field",
 		Long:    long + "\n\n" + noun.targetHelp(),
 		Example: example,
-		Args:    cmdutil.ExactArgs(1, noun.target()),
+		Args:    bulkArgs(&bf, cmdutil.ExactArgs(1, noun.target())),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if bf.on() {
+				return runBulkClear(cmd, f, &opts.writeOptions, &bf, args)
+			}
 			if err := opts.begin(args, writeFormats); err != nil {
 				return err
 			}
@@ -71,6 +75,7 @@ it nothing is read or sent (exit 2). --dry-run needs no --yes.`
 	addAppFlag(cmd, noun, &opts.App)
 	addWriteFlags(cmd, &opts.writeOptions)
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation")
+	addBulkFlags(cmd, noun, &bf, &opts.Yes)
 	return cmd
 }
 

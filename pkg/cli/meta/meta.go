@@ -11,6 +11,7 @@ import (
 
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
 	"github.com/a0meta/a0meta/pkg/cli/completion"
+	"github.com/a0meta/a0meta/pkg/cli/user"
 	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/metaedit"
 	"github.com/a0meta/a0meta/pkg/metaops"
@@ -50,6 +51,7 @@ func NewCmdUser(f *cmdutil.Factory) *cobra.Command {
   a0meta user meta set 'auth0|jane1' plan=pro --app`,
 	}
 	cmd.AddCommand(newCmdMeta(f, User))
+	cmd.AddCommand(user.NewCmdList(f, nil))
 	return cmdutil.Group(cmd)
 }
 

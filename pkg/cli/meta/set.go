@@ -66,6 +66,7 @@ func (v *fileFlag) Set(s string) error {
 func NewCmdSet(f *cmdutil.Factory, noun Noun, runF func(*SetOptions) error) *cobra.Command {
 	opts := &SetOptions{writeOptions: writeOptions{common: newCommon(f, noun)}}
 	var specs []fileSpec
+	var bf bulkFlags
 	example := `  # the seed page's example: add a work address, keeping the home one
   a0meta user meta set jane.doe@example.com addresses.work="100 Industrial Way, Anytown, ST 12345"
 
@@ -95,8 +96,11 @@ func NewCmdSet(f *cmdutil.Factory, noun Noun, runF func(*SetOptions) error) *cob
 		Short:   short,
 		Long:    long,
 		Example: example,
-		Args:    cmdutil.MinimumArgs(1, noun.target()),
+		Args:    bulkArgs(&bf, cmdutil.MinimumArgs(1, noun.target())),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if bf.on() {
+				return runBulkSet(cmd, f, &opts.writeOptions, &bf, args, specs)
+			}
 			if err := opts.begin(args, writeFormats); err != nil {
 				return err
 			}
@@ -117,6 +121,7 @@ func NewCmdSet(f *cmdutil.Factory, noun Noun, runF func(*SetOptions) error) *cob
 	cmd.ValidArgsFunction = completion.MetaArgs(f, noun == Client, completion.AssignArgs)
 	addAppFlag(cmd, noun, &opts.App)
 	addWriteFlags(cmd, &opts.writeOptions)
+	addBulkFlags(cmd, noun, &bf, nil)
 	cmd.Flags().Var(&fileFlag{typ: what + "=FILE", kind: metapath.String, specs: &specs, fs: cmd.Flags()}, "value-file", "Set "+what+" to the text of FILE (- for stdin), one trailing newline dropped (repeatable)")
 	cmd.Flags().Var(&fileFlag{typ: "PATH=FILE", kind: metapath.JSON, specs: &specs, fs: cmd.Flags()}, "json-file", "Set PATH to the JSON in FILE (- for stdin) (repeatable)")
 	_ = cmd.RegisterFlagCompletionFunc("value-file", completion.FileAssignment(f, noun == Client))

@@ -35,6 +35,7 @@ func unsetRun(ctx context.Context, opts *UnsetOptions) error {
 // NewCmdUnset returns `meta unset`; runF replaces the real run in tests.
 func NewCmdUnset(f *cmdutil.Factory, noun Noun, runF func(*UnsetOptions) error) *cobra.Command {
 	opts := &UnsetOptions{writeOptions: writeOptions{common: newCommon(f, noun)}}
+	var bf bulkFlags
 	example := `  # remove one nested value, keeping its siblings
   a0meta user meta unset jane.doe@example.com addresses.work
 
@@ -56,8 +57,11 @@ that is not there changes nothing, sends nothing and exits 0.
 
 ` + asReadHelp[noun] + noun.targetHelp(),
 		Example: example,
-		Args:    cmdutil.MinimumArgs(1, noun.target()),
+		Args:    bulkArgs(&bf, cmdutil.MinimumArgs(1, noun.target())),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if bf.on() {
+				return runBulkUnset(cmd, f, &opts.writeOptions, &bf, args)
+			}
 			if err := opts.begin(args, writeFormats); err != nil {
 				return err
 			}
@@ -82,6 +86,7 @@ that is not there changes nothing, sends nothing and exits 0.
 	cmd.ValidArgsFunction = completion.MetaArgs(f, noun == Client, completion.PathArgs)
 	addAppFlag(cmd, noun, &opts.App)
 	addWriteFlags(cmd, &opts.writeOptions)
+	addBulkFlags(cmd, noun, &bf, nil)
 	return cmd
 }
 
