@@ -123,7 +123,8 @@ func (f *Factory) CheckGuards(cmd *cobra.Command) error {
 		return failure.Usagef("profile %q asks before every write (confirm: true in %s): pass --yes (stdin is not a terminal, so a0meta cannot ask); nothing was sent",
 			s.Profile, s.ConfigFile)
 	}
-	if cmd.Annotations[writeAnnotation] == asksItself {
+	// clear and bulk runs ask by themselves.
+	if cmd.Annotations[writeAnnotation] == asksItself || flagSet(cmd, "users-from") || flagSet(cmd, "query") || flagSet(cmd, "run") {
 		return nil
 	}
 	fmt.Fprintf(f.IO.ErrOut, "Profile %q asks before every write: run %q on %s? [y/N] ", s.Profile, cmd.CommandPath(), f.whereFrom(s))
@@ -146,6 +147,11 @@ func (f *Factory) whereFrom(s *config.Settings) string {
 
 func readOnlyError(s *config.Settings) error {
 	return failure.Usagef("profile %q is read-only (read_only: true in %s): it refuses every write; nothing was sent", s.Profile, s.ConfigFile)
+}
+
+func flagSet(cmd *cobra.Command, name string) bool {
+	fl := cmd.Flags().Lookup(name)
+	return fl != nil && fl.Value.String() != ""
 }
 
 func flagTrue(cmd *cobra.Command, name string) bool {

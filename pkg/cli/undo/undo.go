@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/a0meta/a0meta/pkg/bulk"
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
 	"github.com/a0meta/a0meta/pkg/config"
 	"github.com/a0meta/a0meta/pkg/failure"
@@ -33,6 +34,11 @@ type Options struct {
 	ID     string
 	Last   bool
 	Force  bool
+	// Run reverts a whole bulk run ("last": the newest run on this tenant).
+	Run         string
+	Journal     string
+	Max         int
+	Concurrency int
 	DryRun bool
 	Diff   bool
 	Output string
@@ -42,7 +48,7 @@ type Options struct {
 func NewCmdUndo(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, API: f.API, Settings: f.Settings, Log: f.HistoryLog, Where: f.Where}
 	cmd := &cobra.Command{
-		Use:   "undo [ID | --last]",
+		Use:   "undo [ID | --last | --run RUN]",
 		Short: "Put back the root keys a recorded write changed",
 		Long: `Restore the value each root key had before a recorded write (see a0meta
 history): ID names the entry (a unique prefix of at least 4 characters
@@ -53,7 +59,14 @@ by meaning, what the entry left there, someone changed it since: nothing is
 sent and the exit code is 1, naming the key, unless --force. Keys the entry
 did not touch are never sent. The undo is itself a recorded write, so
 undoing it redoes the change. --dry-run prints the exact PATCH body instead
-of sending it; --diff shows the change on stderr.`,
+of sending it; --diff shows the change on stderr.
+
+--run RUN reverts every write of a bulk run (see a0meta history --run; "last"
+names the newest run on this tenant) with the machinery of bulk runs: paced,
+--journal to resume, --max, --yes, progress and one result a line with -o
+json. Each user's writes in the run are undone together, newest first, in
+one PATCH; a user changed since the run is reported as failed (exit 6) and
+the others are restored. The revert is itself a recorded run.`,
 		Example: `  # take back the newest change on this tenant
   a0meta undo --last
 
@@ -61,14 +74,30 @@ of sending it; --diff shows the change on stderr.`,
   a0meta undo --last --dry-run --diff
 
   # find an entry's id (a unique prefix of 4 or more characters will do)
-  a0meta history --user jane.doe@example.com`,
+  a0meta history --user jane.doe@example.com
+
+  # revert the newest bulk run, users changed since it left alone
+  a0meta user meta set --users-from users.txt --app plan=pro --yes
+  a0meta undo --run last --yes`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.ID = strings.TrimSpace(args[0])
 			}
-			if (opts.ID == "") == !opts.Last {
-				return failure.Usagef("undo takes one history entry: an ID (see a0meta history) or --last")
+			given := 0
+			for _, g := range []bool{opts.ID != "", opts.Last, opts.Run != ""} {
+				if g {
+					given++
+				}
+			}
+			if given != 1 {
+				return failure.Usagef("undo takes one history entry: an ID (see a0meta history), --last, or a bulk run with --run")
+			}
+			if opts.Run == "" && (opts.Journal != "" || opts.Max != 0 || cmd.Flags().Changed("concurrency")) {
+				return failure.Usagef("--journal, --max and --concurrency go with --run")
+			}
+			if opts.Run != "" && opts.Diff {
+				return failure.Usagef("--diff works on one entry, not with --run")
 			}
 			if opts.Output != "" {
 				if err := cmdutil.OneOf("output", opts.Output, "json"); err != nil {
@@ -78,6 +107,10 @@ of sending it; --diff shows the change on stderr.`,
 			if runF != nil {
 				return runF(opts)
 			}
+			if opts.Run != "" {
+				yes, _ := cmd.Flags().GetBool("yes")
+				return RunBulk(cmd, f, opts, yes)
+			}
 			return Run(cmd.Context(), opts)
 		},
 	}
@@ -85,7 +118,11 @@ of sending it; --diff shows the change on stderr.`,
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "Restore even root keys that were changed since the entry")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "Read, then print the exact PATCH body on stdout instead of sending it")
 	cmd.Flags().BoolVar(&opts.Diff, "diff", false, "Show a unified diff of the metadata before and after on stderr")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "Output format: json prints the resulting metadata on stdout")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "Output format: json prints the resulting metadata on stdout (with --run: one result a line)")
+	cmd.Flags().StringVar(&opts.Run, "run", "", "Revert every write of this bulk run (last: the newest run on this tenant)")
+	cmd.Flags().StringVar(&opts.Journal, "journal", "", "With --run: record each finished user in FILE; the same command with the same FILE skips them")
+	cmd.Flags().IntVar(&opts.Max, "max", 0, "With --run: refuse to start when more than N users would be touched")
+	cmd.Flags().IntVar(&opts.Concurrency, "concurrency", bulk.DefaultConcurrency, "With --run: users worked on at once")
 	cmdutil.MarkWrite(cmd, false)
 	return cmd
 }
