@@ -31,17 +31,17 @@ type Options struct {
 	// Where names the tenant (and profile) in messages, once API has run.
 	Where func() string
 
-	ID     string
-	Last   bool
-	Force  bool
+	ID    string
+	Last  bool
+	Force bool
 	// Run reverts a whole bulk run ("last": the newest run on this tenant).
 	Run         string
 	Journal     string
 	Max         int
 	Concurrency int
-	DryRun bool
-	Diff   bool
-	Output string
+	DryRun      bool
+	Diff        bool
+	Output      string
 }
 
 // NewCmdUndo returns `a0meta undo`; runF replaces the run in tests.
