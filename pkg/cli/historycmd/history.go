@@ -74,7 +74,7 @@ kind, target, field, before, body, run (bulk runs only) and status.`,
 	}
 	cmd.Flags().StringVar(&opts.User, "user", "", "Only writes to this user (user_id, or the email it was written as)")
 	cmd.Flags().StringVar(&opts.Client, "client", "", "Only writes to this client (client_id, or the name it was written as)")
-	cmd.Flags().StringVar(&opts.Run, "run", "", "Only the writes of this bulk run")
+	cmd.Flags().StringVar(&opts.Run, "run", "", "Only the writes of this bulk run (last: the newest run)")
 	cmd.Flags().IntVarP(&opts.Limit, "limit", "n", 20, "Show at most N entries (0: all)")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "Output format: json (one object a line)")
 	return cmd
@@ -92,6 +92,15 @@ func Run(opts *Options) error {
 	}
 	if skipped > 0 {
 		cmdutil.Warn(opts.IO.ErrOut, fmt.Sprintf("%s: %d unreadable line(s) skipped (a write interrupted mid-record)", log.Path(), skipped))
+	}
+	if opts.Run == "last" {
+		opts.Run = "(none)"
+		for i := len(entries) - 1; i >= 0; i-- {
+			if entries[i].Run != "" {
+				opts.Run = entries[i].Run
+				break
+			}
+		}
 	}
 	shown := 0
 	for i := len(entries) - 1; i >= 0; i-- {

@@ -93,10 +93,16 @@ func RunBulk(cmd *cobra.Command, f *cmdutil.Factory, opts *Options, yes bool) er
 		}
 		return res, nil
 	}
+	// With "last" the run is named by what it is, not by its id, so the
+	// lines of a scripted undo do not vary from run to run.
+	what := fmt.Sprintf("undo run %s (%s)", run, kind.Field())
+	if opts.Run == "last" {
+		what = fmt.Sprintf("undo the last bulk run (%s)", kind.Field())
+	}
 	return meta.RunBulkPlan(cmd, f, meta.BulkPlan{
 		Concurrency: opts.Concurrency, Journal: opts.Journal, Max: opts.Max, Yes: yes,
 		DryRun: opts.DryRun, JSON: opts.Output == "json", Kind: kind,
-		What: fmt.Sprintf("undo run %s (%s)", run, kind.Field()), Operation: "undo run " + run + " " + kind.Field(),
+		What: what, Operation: "undo run " + run + " " + kind.Field(),
 		Undoes: "run " + run, Targets: targets, Plan: plan,
 	})
 }
