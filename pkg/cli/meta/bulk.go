@@ -58,6 +58,10 @@ func addBulkFlags(cmd *cobra.Command, noun Noun, b *bulkFlags, yes *bool) {
 	fl.IntVar(&b.Concurrency, "concurrency", bulk.DefaultConcurrency, "With --users-from or --query: users worked on at once")
 	fl.StringVar(&b.Journal, "journal", "", "With --users-from or --query: record each finished user in FILE; the same command with the same FILE skips them")
 	fl.IntVar(&b.Max, "max", 0, "With --users-from or --query: refuse to start when more than N users would be touched")
+	// FILEs complete as files (cobra's default); the rest take no files.
+	for _, name := range []string{"query", "concurrency", "max"} {
+		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
+	}
 	b.yes = yes
 	if yes == nil {
 		fl.BoolVarP(&b.ownYes, "yes", "y", false, "With --users-from or --query: do not ask before writing to more than one user")
@@ -109,6 +113,9 @@ var bulkSignals = func() (<-chan os.Signal, func()) {
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	return ch, func() { signal.Stop(ch) }
 }
+
+// barThrottle spaces the progress bar's redraws; tests draw every step.
+var barThrottle = 100 * time.Millisecond
 
 // bulkExit ends the process on a second Ctrl-C; tests replace it.
 var bulkExit = func(code int) { os.Exit(code) }
@@ -357,7 +364,7 @@ func newBulkReporter(f *cmdutil.Factory, asJSON, dryRun bool, total int) *bulkRe
 			progressbar.OptionSetItsString("users"),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionThrottle(barThrottle),
 			progressbar.OptionSetWidth(30),
 			progressbar.OptionClearOnFinish(),
 		)

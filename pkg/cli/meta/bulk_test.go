@@ -376,3 +376,57 @@ func TestUserListPipesIntoBulk(t *testing.T) {
 		t.Errorf("no query: %d %s", code, errOut)
 	}
 }
+
+// runTTY is run with stdin and stderr flagged as a terminal.
+func (bt *bulkTenant) runTTY(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ios, in, out, errOut := iostreams.Test()
+	ios.StdinTTY, ios.StderrTTY = true, true
+	in.WriteString(stdin)
+	f := &cmdutil.Factory{IO: ios, Env: func(k string) string { return bt.env[k] }}
+	cmd := NewCmdUser(f)
+	cmd.SetArgs(args)
+	cmd.SetIn(ios.In)
+	cmd.SetOut(ios.Out)
+	cmd.SetErr(ios.ErrOut)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	_, err := cmd.ExecuteContextC(context.Background())
+	f.Close()
+	return int(failure.CodeOf(err)), out.String(), errOut.String()
+}
+
+// On a terminal: a prompt before writing to several users, and a progress
+// bar with done/total and failures on stderr.
+func TestBulkOnATerminal(t *testing.T) {
+	old := barThrottle
+	barThrottle = 0
+	t.Cleanup(func() { barThrottle = old })
+	bt := newBulkTenant(t, 3)
+	users := bt.file(t, "users.txt", "auth0|b00\nauth0|b01\nauth0|nobody\nauth0|b02\n")
+	code, _, errOut := bt.runTTY(t, "n\n", "meta", "set", "--users-from", users, "--app", "plan=pro")
+	if code != 0 || !strings.Contains(errOut, "Go ahead? [y/N] ") || !strings.Contains(errOut, "Cancelled; nothing sent") {
+		t.Fatalf("answer n: exit %d: %q", code, errOut)
+	}
+	for _, l := range bt.log() {
+		if strings.HasPrefix(l, "PATCH") {
+			t.Fatalf("sent after no: %s", l)
+		}
+	}
+	code, _, errOut = bt.runTTY(t, "y\n", "meta", "set", "--users-from", users, "--app", "plan=pro", "--concurrency", "1")
+	if code != 6 {
+		t.Fatalf("answer y: exit %d: %q", code, errOut)
+	}
+	for _, s := range []string{"(3/4, ", "users (1 failed)", "a0meta: auth0|nobody: GET"} {
+		if !strings.Contains(errOut, s) {
+			t.Errorf("stderr lacks %q: %q", s, errOut)
+		}
+	}
+	if got := bt.app(t, "auth0|b02"); got != `{"plan":"pro","since":2020}` {
+		t.Errorf("b02: %s", got)
+	}
+	// Without a terminal there is no bar, only the failure line.
+	code, _, errOut = bt.run(t, "", "meta", "set", "--users-from", users, "--app", "plan=max", "--yes")
+	if code != 6 || strings.Contains(errOut, "/4, ") || strings.Count(errOut, "a0meta: auth0|nobody:") != 1 {
+		t.Errorf("no terminal: exit %d: %q", code, errOut)
+	}
+}
