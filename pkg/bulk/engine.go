@@ -25,6 +25,10 @@ const (
 // Interrupted is the exit code of a run stopped by Ctrl-C.
 const Interrupted = failure.Interrupted
 
+// errStopped ends the users in flight when another user's 401 or 403 stops
+// the run.
+var errStopped = errors.New("stopped: the credentials were refused for another user (401 or 403)")
+
 // DefaultConcurrency is the number of users worked on at once.
 const DefaultConcurrency = 8
 
@@ -133,6 +137,10 @@ func Run(ctx context.Context, opts Options, targets []Target) Summary {
 			}
 		}
 	}()
+	var (
+		fatalOnce sync.Once
+		fatal     error
+	)
 	var wg sync.WaitGroup
 	for range n {
 		wg.Add(1)
@@ -141,7 +149,11 @@ func Run(ctx context.Context, opts Options, targets []Target) Summary {
 			for t := range jobs {
 				res := r.one(ctx, t)
 				if res.Status == Failed && failure.CodeOf(res.Err) == failure.Auth && !errors.Is(res.Err, context.Canceled) {
-					cancel(res.Err)
+					// The users in flight end with errStopped, not with this
+					// error: the client may still scrub the error's fields
+					// while the caller reads them.
+					fatalOnce.Do(func() { fatal = res.Err })
+					cancel(errStopped)
 				}
 				results <- res
 			}
@@ -170,9 +182,7 @@ func Run(ctx context.Context, opts Options, targets []Target) Summary {
 		}
 	}
 	// Every goroutine has ended: dispatched and stopped are settled.
-	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-		sum.Fatal = cause
-	}
+	sum.Fatal = fatal
 	sum.NotStarted = len(targets) - dispatched
 	sum.Interrupted = stopped && sum.NotStarted > 0
 	sum.Elapsed = time.Since(start)
