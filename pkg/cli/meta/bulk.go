@@ -222,11 +222,15 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 		fmt.Fprintf(stderr, "Dry run: would %s for %d user(s) on %s%s; nothing is sent\n", what, pending, tenant, note)
 	} else {
 		fmt.Fprintf(stderr, "About to %s for %d user(s) on %s%s\n", what, pending, tenant, note)
-		if pending > 1 && !*b.yes {
+		// clear asks even for one user, as it does for a single USER.
+		if (pending > 1 || ch.Clear && pending == 1) && !*b.yes {
 			if !f.IO.StdinTTY || b.UsersFrom == "-" {
+				if ch.Clear {
+					return failure.Usagef("clear removes every key of %s: pass --yes to confirm (stdin is not a terminal, so a0meta cannot ask); nothing was sent", ch.Kind.Field())
+				}
 				return failure.Usagef("writing to %d users needs --yes (stdin is not a terminal, so a0meta cannot ask); nothing was sent", pending)
 			}
-			ok, err := bulkPrompt(f, "Go ahead? [y/N] ")
+			ok, err := bulkPrompt(cmd.Context(), f, "Go ahead? [y/N] ")
 			if err != nil {
 				return err
 			}
@@ -532,13 +536,21 @@ func runBulkClear(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bu
 	return runBulk(cmd, f, w, b, metaops.Change{Kind: w.kind(), Clear: true})
 }
 
-// bulkPrompt asks a yes/no question on the terminal.
-func bulkPrompt(f *cmdutil.Factory, question string) (bool, error) {
+// bulkPrompt asks a yes/no question on the terminal; Ctrl-C while it
+// waits is an interruption (130), nothing sent.
+func bulkPrompt(ctx context.Context, f *cmdutil.Factory, question string) (bool, error) {
 	fmt.Fprint(f.IO.ErrOut, question)
-	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
-	if err != nil && line == "" {
-		return false, nil
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		a := strings.ToLower(strings.TrimSpace(line))
+		return a == "y" || a == "yes", nil
+	case <-ctx.Done():
+		fmt.Fprintln(f.IO.ErrOut)
+		return false, failure.New(bulk.Interrupted, "interrupted; nothing was sent")
 	}
-	answer := strings.ToLower(strings.TrimSpace(line))
-	return answer == "y" || answer == "yes", nil
 }

@@ -430,3 +430,47 @@ func TestBulkOnATerminal(t *testing.T) {
 		t.Errorf("no terminal: exit %d: %q", code, errOut)
 	}
 }
+
+// A second Ctrl-C quits at once with 130.
+func TestBulkSecondInterruptQuits(t *testing.T) {
+	bt := newBulkTenant(t, 20)
+	sigs := make(chan os.Signal, 2)
+	oldSig, oldExit := bulkSignals, bulkExit
+	var mu sync.Mutex
+	exited := -1
+	bulkSignals = func() (<-chan os.Signal, func()) { return sigs, func() {} }
+	bulkExit = func(code int) { mu.Lock(); exited = code; mu.Unlock() }
+	t.Cleanup(func() { bulkSignals, bulkExit = oldSig, oldExit })
+	var once sync.Once
+	bt.srv.SetHook(func(r *http.Request) {
+		if r.Method == http.MethodPatch {
+			once.Do(func() { sigs <- os.Interrupt; sigs <- os.Interrupt })
+		}
+	})
+	var in strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&in, "auth0|b%02d\n", i)
+	}
+	code, out, errOut := bt.run(t, in.String(), "meta", "set", "--users-from", "-", "--app", "plan=pro", "--yes", "--concurrency", "2", "-o", "json")
+	mu.Lock()
+	defer mu.Unlock()
+	if exited != 130 || !strings.Contains(errOut, "Interrupted again: quitting") {
+		t.Errorf("exit called with %d; stderr %q", exited, errOut)
+	}
+	// What was printed before quitting was flushed.
+	if code != 130 || !strings.Contains(out, `"status":"changed"`) {
+		t.Errorf("exit %d, stdout %q", code, out)
+	}
+}
+
+// clear asks for --yes even for one user.
+func TestBulkClearOneUserNeedsYes(t *testing.T) {
+	bt := newBulkTenant(t, 1)
+	code, _, errOut := bt.run(t, "auth0|b00\n", "meta", "clear", "--users-from", "-", "--app")
+	if code != 2 || !strings.Contains(errOut, "clear removes every key of app_metadata: pass --yes") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+	if got := bt.app(t, "auth0|b00"); got != `{"plan":"trial","since":2020}` {
+		t.Errorf("cleared: %s", got)
+	}
+}
