@@ -38,6 +38,11 @@ var DefaultListFields = []string{"user_id", "email", "created_at"}
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
 	opts := &ListOptions{IO: f.IO}
 	opts.API = func() (bulk.Searcher, error) {
+		if f.Transport == nil {
+			// Paced like a bulk run: a long listing holds the read
+			// bucket's rate instead of running into 429s.
+			f.Transport = mgmt.GatedTransport(mgmt.PooledTransport(2), bulk.NewPacer())
+		}
 		c, err := f.Client()
 		if err != nil {
 			return nil, err
