@@ -277,10 +277,9 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 	}, targets)
 	close(finished)
 	rep.finish()
+	var journalErr error
 	if journal != nil {
-		if err := journal.Close(); err != nil {
-			cmdutil.Warn(stderr, err.Error())
-		}
+		journalErr = journal.Close()
 	}
 	fmt.Fprintln(stderr, bulkSummary(sum, what, tenant, w.DryRun))
 	if os.Getenv("A0META_BULK_STATS") != "" {
@@ -290,7 +289,14 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 			fmt.Fprintf(stderr, "bucket %s: %d answers, %d answered 429, limit %d, rate %.2f/s\n", bk, st.Answers, st.Throttled, st.Limit, st.Rate)
 		}
 	}
-	return sum.Err()
+	if err := sum.Err(); err != nil || journalErr == nil {
+		if journalErr != nil {
+			cmdutil.Warn(stderr, journalErr.Error())
+		}
+		return err
+	}
+	// Every user is done, but a rerun could not tell which.
+	return failure.Wrap(failure.General, journalErr, "the run is complete but its journal is not")
 }
 
 func interrupted(ctx context.Context, err error) error {
