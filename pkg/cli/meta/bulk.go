@@ -167,27 +167,12 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 		targets = ts
 	}
 
-	pacer := bulk.NewPacer()
-	f.Transport = mgmt.GatedTransport(mgmt.PooledTransport(b.Concurrency+2), pacer)
-	// The client without the command's overall deadline: --deadline
-	// bounds each user instead.
-	api, err := f.Client()
-	if err != nil {
-		return err
-	}
 	settings, err := f.Settings()
 	if err != nil {
 		return err
 	}
-	tenant := f.Where()
-	if b.Query != "" {
-		ts, err := collectQuery(cmd.Context(), user.PageDeadline(api, f.Global.Deadline), b.Query)
-		if err != nil {
-			return interrupted(cmd.Context(), err)
-		}
-		targets = ts
-	}
-
+	// The journal is checked (another run's? a torn line?) before any
+	// request too.
 	var journal *bulk.Journal
 	if b.Journal != "" {
 		journal, err = bulk.OpenJournal(b.Journal, bulk.JournalHeader{
@@ -200,6 +185,24 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 		}
 		defer journal.Close()
 	}
+
+	pacer := bulk.NewPacer()
+	f.Transport = mgmt.GatedTransport(mgmt.PooledTransport(b.Concurrency+2), pacer)
+	// The client without the command's overall deadline: --deadline
+	// bounds each user instead.
+	api, err := f.Client()
+	if err != nil {
+		return err
+	}
+	tenant := f.Where()
+	if b.Query != "" {
+		ts, err := collectQuery(cmd.Context(), user.PageDeadline(api, f.Global.Deadline), b.Query)
+		if err != nil {
+			return interrupted(cmd.Context(), err)
+		}
+		targets = ts
+	}
+
 	pending := len(targets)
 	if journal != nil {
 		pending = 0

@@ -166,6 +166,7 @@ func TestBulkRefusesBeforeAnyRequest(t *testing.T) {
 		{"nothing to set", "", []string{"meta", "set", "--users-from", good, "--yes"}, "nothing to set"},
 		{"journal on a dry run", "", []string{"meta", "set", "--users-from", good, "a=b", "--dry-run", "--journal", "j"}, "--journal records writes"},
 		{"stdin twice", "x", []string{"meta", "set", "--users-from", "-", "--value-file", "a=-"}, "both want stdin"},
+		{"not a journal", "", []string{"meta", "set", "--query", "*:*", "a=b", "--yes", "--journal", bt.file(t, "notes.txt", "hello\n")}, "is not an a0meta journal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
