@@ -286,7 +286,7 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 	}
 	fmt.Fprintln(stderr, bulkSummary(sum, what, tenant, w.DryRun))
 	if os.Getenv("A0META_BULK_STATS") != "" {
-		// Figures for benchmarks, undocumented.
+		// Figures for benchmarks (docs/performance.md).
 		fmt.Fprintf(stderr, "run: %d changed in %.3fs\n", sum.Changed, sum.Elapsed.Seconds())
 		for bk, st := range pacer.Stats() {
 			fmt.Fprintf(stderr, "bucket %s: %d answers, %d answered 429, limit %d, rate %.2f/s\n", bk, st.Answers, st.Throttled, st.Limit, st.Rate)
