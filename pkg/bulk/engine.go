@@ -25,6 +25,12 @@ const (
 // Interrupted is the exit code of a run stopped by Ctrl-C.
 const Interrupted = failure.Interrupted
 
+const reasonJournal = "done in the journal"
+
+// errStopped ends the users in flight when another user's 401 or 403 stops
+// the run.
+var errStopped = errors.New("stopped: the credentials were refused for another user (401 or 403)")
+
 // DefaultConcurrency is the number of users worked on at once.
 const DefaultConcurrency = 8
 
@@ -37,6 +43,8 @@ type Result struct {
 	Reason   string // for Skipped
 	Body     []byte // the PATCH body sent (or, on a dry run, that would be); nil: none
 	Warnings []string
+
+	inJournal bool // skipped because the journal holds it: not journaled again
 }
 
 // Options configure a run.
@@ -122,7 +130,7 @@ func Run(ctx context.Context, opts Options, targets []Target) Summary {
 		defer close(jobs)
 		for i, t := range targets {
 			if opts.Journal != nil && opts.Journal.Done(t.Key()) {
-				results <- Result{Input: t.Input, Status: Skipped, Reason: "done in the journal"}
+				results <- Result{Input: t.Input, Status: Skipped, Reason: reasonJournal, inJournal: true}
 				dispatched = i + 1
 				continue
 			}
@@ -137,6 +145,10 @@ func Run(ctx context.Context, opts Options, targets []Target) Summary {
 			}
 		}
 	}()
+	var (
+		fatalOnce sync.Once
+		fatal     error
+	)
 	var wg sync.WaitGroup
 	for range n {
 		wg.Add(1)
@@ -145,7 +157,11 @@ func Run(ctx context.Context, opts Options, targets []Target) Summary {
 			for t := range jobs {
 				res := r.one(ctx, t)
 				if res.Status == Failed && failure.CodeOf(res.Err) == failure.Auth && !errors.Is(res.Err, context.Canceled) {
-					cancel(res.Err)
+					// The users in flight end with errStopped, not with this
+					// error: the client may still scrub the error's fields
+					// while the caller reads them.
+					fatalOnce.Do(func() { fatal = res.Err })
+					cancel(errStopped)
 				}
 				results <- res
 			}
@@ -166,7 +182,7 @@ func Run(ctx context.Context, opts Options, targets []Target) Summary {
 		case Skipped:
 			sum.Skipped++
 		}
-		if opts.Journal != nil && !opts.DryRun && res.Reason != "done in the journal" {
+		if opts.Journal != nil && !opts.DryRun && !res.inJournal {
 			opts.Journal.Record(res)
 		}
 		if opts.OnResult != nil {
@@ -174,9 +190,7 @@ func Run(ctx context.Context, opts Options, targets []Target) Summary {
 		}
 	}
 	// Every goroutine has ended: dispatched and stopped are settled.
-	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-		sum.Fatal = cause
-	}
+	sum.Fatal = fatal
 	sum.NotStarted = len(targets) - dispatched
 	sum.Interrupted = stopped && sum.NotStarted > 0
 	sum.Elapsed = time.Since(start)
@@ -240,7 +254,7 @@ func (r *runner) one(ctx context.Context, t Target) Result {
 	}
 	res.UserID = tg.ID
 	if r.opts.Journal != nil && tg.ID != t.Input && r.opts.Journal.Done(tg.ID) {
-		res.Status, res.Reason = Skipped, "done in the journal"
+		res.Status, res.Reason, res.inJournal = Skipped, reasonJournal, true
 		return res
 	}
 	unlock := r.lock(tg.ID)

@@ -59,6 +59,10 @@ func addBulkFlags(cmd *cobra.Command, noun Noun, b *bulkFlags, yes *bool) {
 	fl.IntVar(&b.Concurrency, "concurrency", bulk.DefaultConcurrency, "With --users-from or --query: users worked on at once")
 	fl.StringVar(&b.Journal, "journal", "", "With --users-from or --query: record each finished user in FILE; the same command with the same FILE skips them")
 	fl.IntVar(&b.Max, "max", 0, "With --users-from or --query: refuse to start when more than N users would be touched")
+	// FILEs complete as files (cobra's default); the rest take no files.
+	for _, name := range []string{"query", "concurrency", "max"} {
+		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
+	}
 	b.yes = yes
 	if yes == nil {
 		fl.BoolVarP(&b.ownYes, "yes", "y", false, "Do not ask before writing to more than one user (--users-from, --query), or on a profile with confirm: true")
@@ -110,6 +114,9 @@ var bulkSignals = func() (<-chan os.Signal, func()) {
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	return ch, func() { signal.Stop(ch) }
 }
+
+// barThrottle spaces the progress bar's redraws; tests draw every step.
+var barThrottle = 100 * time.Millisecond
 
 // bulkExit ends the process on a second Ctrl-C; tests replace it.
 var bulkExit = func(code int) { os.Exit(code) }
@@ -201,29 +208,17 @@ type bulkExec struct {
 	targets func(ctx context.Context, api *mgmt.Client) ([]bulk.Target, error)
 }
 
-// executeBulk runs a bulk run: paced client, users, journal, --max, the
-// confirmation, progress, the run itself (recorded in the history under a
-// run id of its own), and the summary.
+// executeBulk runs a bulk run: the journal, the paced client, the users,
+// --max, the confirmation, progress, the run itself (recorded in the
+// history under a run id of its own), and the summary.
 func executeBulk(cmd *cobra.Command, f *cmdutil.Factory, e bulkExec) error {
 	stderr := f.IO.ErrOut
-	pacer := bulk.NewPacer()
-	f.Transport = mgmt.GatedTransport(mgmt.PooledTransport(e.concurrency+2), pacer)
-	// The client without the command's overall deadline: --deadline
-	// bounds each user instead.
-	api, err := f.Client()
-	if err != nil {
-		return err
-	}
 	settings, err := f.Settings()
 	if err != nil {
 		return err
 	}
-	tenant := f.Where()
-	targets, err := e.targets(cmd.Context(), api)
-	if err != nil {
-		return err
-	}
-
+	// The journal is checked (another run's? a torn line?) before any
+	// request too.
 	var journal *bulk.Journal
 	if e.journal != "" {
 		journal, err = bulk.OpenJournal(e.journal, bulk.JournalHeader{
@@ -236,6 +231,21 @@ func executeBulk(cmd *cobra.Command, f *cmdutil.Factory, e bulkExec) error {
 		}
 		defer journal.Close()
 	}
+
+	pacer := bulk.NewPacer()
+	f.Transport = mgmt.GatedTransport(mgmt.PooledTransport(e.concurrency+2), pacer)
+	// The client without the command's overall deadline: --deadline
+	// bounds each user instead.
+	api, err := f.Client()
+	if err != nil {
+		return err
+	}
+	tenant := f.Where()
+	targets, err := e.targets(cmd.Context(), api)
+	if err != nil {
+		return err
+	}
+
 	pending := len(targets)
 	if journal != nil {
 		pending = 0
@@ -254,16 +264,21 @@ func executeBulk(cmd *cobra.Command, f *cmdutil.Factory, e bulkExec) error {
 	if e.max > 0 && pending > e.max {
 		return failure.Usagef("%d users would be touched on %s, more than --max %d; nothing was sent", pending, tenant, e.max)
 	}
+	clear := e.change != nil && e.change.Clear
 	if e.dryRun {
 		fmt.Fprintf(stderr, "Dry run: would %s for %d user(s) on %s%s; nothing is sent\n", what, pending, tenant, note)
 	} else {
 		fmt.Fprintf(stderr, "About to %s for %d user(s) on %s%s\n", what, pending, tenant, note)
-		// A profile with confirm: true asks even for one user.
-		if (pending > 1 || settings.Confirm && pending > 0) && !e.yes {
+		// clear asks even for one user, as it does for a single USER, and
+		// so does every write on a profile with confirm: true.
+		if (pending > 1 || (clear || settings.Confirm) && pending == 1) && !e.yes {
 			if !f.IO.StdinTTY || e.stdinUsed {
+				if clear {
+					return failure.Usagef("clear removes every key of %s: pass --yes to confirm (stdin is not a terminal, so a0meta cannot ask); nothing was sent", e.change.Kind.Field())
+				}
 				return failure.Usagef("writing to %d users needs --yes (stdin is not a terminal, so a0meta cannot ask); nothing was sent", pending)
 			}
-			ok, err := bulkPrompt(f, "Go ahead? [y/N] ")
+			ok, err := bulkPrompt(cmd.Context(), f, "Go ahead? [y/N] ")
 			if err != nil {
 				return err
 			}
@@ -317,20 +332,26 @@ func executeBulk(cmd *cobra.Command, f *cmdutil.Factory, e bulkExec) error {
 	sum := bulk.Run(runCtx, opts, targets)
 	close(finished)
 	rep.finish()
+	var journalErr error
 	if journal != nil {
-		if err := journal.Close(); err != nil {
-			cmdutil.Warn(stderr, err.Error())
-		}
+		journalErr = journal.Close()
 	}
 	fmt.Fprintln(stderr, bulkSummary(sum, what, tenant, e.dryRun))
 	if os.Getenv("A0META_BULK_STATS") != "" {
-		// Figures for benchmarks, undocumented.
+		// Figures for benchmarks (docs/performance.md).
 		fmt.Fprintf(stderr, "run: %d changed in %.3fs\n", sum.Changed, sum.Elapsed.Seconds())
 		for bk, st := range pacer.Stats() {
 			fmt.Fprintf(stderr, "bucket %s: %d answers, %d answered 429, limit %d, rate %.2f/s\n", bk, st.Answers, st.Throttled, st.Limit, st.Rate)
 		}
 	}
-	return sum.Err()
+	if err := sum.Err(); err != nil || journalErr == nil {
+		if journalErr != nil {
+			cmdutil.Warn(stderr, journalErr.Error())
+		}
+		return err
+	}
+	// Every user is done, but a rerun could not tell which.
+	return failure.Wrap(failure.General, journalErr, "the run is complete but its journal is not")
 }
 
 func interrupted(ctx context.Context, err error) error {
@@ -408,7 +429,7 @@ func newBulkReporter(f *cmdutil.Factory, asJSON, dryRun bool, total int) *bulkRe
 			progressbar.OptionSetItsString("users"),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionThrottle(barThrottle),
 			progressbar.OptionSetWidth(30),
 			progressbar.OptionClearOnFinish(),
 		)
@@ -576,15 +597,23 @@ func runBulkClear(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bu
 	return runBulk(cmd, f, w, b, metaops.Change{Kind: w.kind(), Clear: true})
 }
 
-// bulkPrompt asks a yes/no question on the terminal.
-func bulkPrompt(f *cmdutil.Factory, question string) (bool, error) {
+// bulkPrompt asks a yes/no question on the terminal; Ctrl-C while it
+// waits is an interruption (130), nothing sent.
+func bulkPrompt(ctx context.Context, f *cmdutil.Factory, question string) (bool, error) {
 	fmt.Fprint(f.IO.ErrOut, question)
-	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
-	if err != nil && line == "" {
-		return false, nil
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		a := strings.ToLower(strings.TrimSpace(line))
+		return a == "y" || a == "yes", nil
+	case <-ctx.Done():
+		fmt.Fprintln(f.IO.ErrOut)
+		return false, failure.New(bulk.Interrupted, "interrupted; nothing was sent")
 	}
-	answer := strings.ToLower(strings.TrimSpace(line))
-	return answer == "y" || answer == "yes", nil
 }
 
 // BulkPlan is a bulk run in which every user has a change of its own

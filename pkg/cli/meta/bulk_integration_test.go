@@ -2,10 +2,13 @@ package meta
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/a0meta/a0meta/pkg/sandbox"
+	"github.com/a0meta/a0meta/pkg/sandbox/sandboxtest"
 	"github.com/tidwall/gjson"
 )
 
@@ -112,4 +115,31 @@ func tailOf(s string) string {
 		return "…" + s[len(s)-3000:]
 	}
 	return s
+}
+
+// Faults on one request in ten (429, 500, a dropped connection, a late
+// answer) are retried inside each user's work: every user ends as
+// intended and the run exits 0.
+func TestBulkThroughFaults(t *testing.T) {
+	srv, err := sandbox.Open(sandbox.Options{Seed: true, RandomFaults: &sandbox.RandomFaults{Rate: 0.1, Seed: 7, Slow: 20 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	dir := t.TempDir()
+	bt := &bulkTenant{srv: srv, env: sandboxtest.Env(dir, hs.URL), dir: dir}
+	ids := bt.seedMany(t, 150)
+	code, _, errOut := bt.run(t, strings.Join(ids, "\n"), "meta", "set", "--users-from", "-", "--app", "wave:=3", "--yes")
+	if code != 0 || !strings.Contains(errOut, ": 150 changed, 0 unchanged, 0 failed") {
+		t.Fatalf("exit %d: %s", code, tailOf(errOut))
+	}
+	for _, id := range ids {
+		if got := gjson.Get(bt.app(t, id), "wave").Raw; got != "3" {
+			t.Errorf("%s: wave %s", id, got)
+		}
+	}
+	if n := len(srv.FaultCounts()); n == 0 {
+		t.Error("no fault was injected")
+	}
 }

@@ -166,6 +166,7 @@ func TestBulkRefusesBeforeAnyRequest(t *testing.T) {
 		{"nothing to set", "", []string{"meta", "set", "--users-from", good, "--yes"}, "nothing to set"},
 		{"journal on a dry run", "", []string{"meta", "set", "--users-from", good, "a=b", "--dry-run", "--journal", "j"}, "--journal records writes"},
 		{"stdin twice", "x", []string{"meta", "set", "--users-from", "-", "--value-file", "a=-"}, "both want stdin"},
+		{"not a journal", "", []string{"meta", "set", "--query", "*:*", "a=b", "--yes", "--journal", bt.file(t, "notes.txt", "hello\n")}, "is not an a0meta journal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -374,5 +375,103 @@ func TestUserListPipesIntoBulk(t *testing.T) {
 	}
 	if code, _, errOut := bt.run(t, "", "list"); code != 2 || !strings.Contains(errOut, "--query is required") {
 		t.Errorf("no query: %d %s", code, errOut)
+	}
+}
+
+// runTTY is run with stdin and stderr flagged as a terminal.
+func (bt *bulkTenant) runTTY(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ios, in, out, errOut := iostreams.Test()
+	ios.StdinTTY, ios.StderrTTY = true, true
+	in.WriteString(stdin)
+	f := &cmdutil.Factory{IO: ios, Env: func(k string) string { return bt.env[k] }}
+	cmd := NewCmdUser(f)
+	cmd.SetArgs(args)
+	cmd.SetIn(ios.In)
+	cmd.SetOut(ios.Out)
+	cmd.SetErr(ios.ErrOut)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	_, err := cmd.ExecuteContextC(context.Background())
+	f.Close()
+	return int(failure.CodeOf(err)), out.String(), errOut.String()
+}
+
+// On a terminal: a prompt before writing to several users, and a progress
+// bar with done/total and failures on stderr.
+func TestBulkOnATerminal(t *testing.T) {
+	old := barThrottle
+	barThrottle = 0
+	t.Cleanup(func() { barThrottle = old })
+	bt := newBulkTenant(t, 3)
+	users := bt.file(t, "users.txt", "auth0|b00\nauth0|b01\nauth0|nobody\nauth0|b02\n")
+	code, _, errOut := bt.runTTY(t, "n\n", "meta", "set", "--users-from", users, "--app", "plan=pro")
+	if code != 0 || !strings.Contains(errOut, "Go ahead? [y/N] ") || !strings.Contains(errOut, "Cancelled; nothing sent") {
+		t.Fatalf("answer n: exit %d: %q", code, errOut)
+	}
+	for _, l := range bt.log() {
+		if strings.HasPrefix(l, "PATCH") {
+			t.Fatalf("sent after no: %s", l)
+		}
+	}
+	code, _, errOut = bt.runTTY(t, "y\n", "meta", "set", "--users-from", users, "--app", "plan=pro", "--concurrency", "1")
+	if code != 6 {
+		t.Fatalf("answer y: exit %d: %q", code, errOut)
+	}
+	for _, s := range []string{"(3/4, ", "users (1 failed)", "a0meta: auth0|nobody: GET"} {
+		if !strings.Contains(errOut, s) {
+			t.Errorf("stderr lacks %q: %q", s, errOut)
+		}
+	}
+	if got := bt.app(t, "auth0|b02"); got != `{"plan":"pro","since":2020}` {
+		t.Errorf("b02: %s", got)
+	}
+	// Without a terminal there is no bar, only the failure line.
+	code, _, errOut = bt.run(t, "", "meta", "set", "--users-from", users, "--app", "plan=max", "--yes")
+	if code != 6 || strings.Contains(errOut, "/4, ") || strings.Count(errOut, "a0meta: auth0|nobody:") != 1 {
+		t.Errorf("no terminal: exit %d: %q", code, errOut)
+	}
+}
+
+// A second Ctrl-C quits at once with 130.
+func TestBulkSecondInterruptQuits(t *testing.T) {
+	bt := newBulkTenant(t, 20)
+	sigs := make(chan os.Signal, 2)
+	oldSig, oldExit := bulkSignals, bulkExit
+	var mu sync.Mutex
+	exited := -1
+	bulkSignals = func() (<-chan os.Signal, func()) { return sigs, func() {} }
+	bulkExit = func(code int) { mu.Lock(); exited = code; mu.Unlock() }
+	t.Cleanup(func() { bulkSignals, bulkExit = oldSig, oldExit })
+	var once sync.Once
+	bt.srv.SetHook(func(r *http.Request) {
+		if r.Method == http.MethodPatch {
+			once.Do(func() { sigs <- os.Interrupt; sigs <- os.Interrupt })
+		}
+	})
+	var in strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&in, "auth0|b%02d\n", i)
+	}
+	code, out, errOut := bt.run(t, in.String(), "meta", "set", "--users-from", "-", "--app", "plan=pro", "--yes", "--concurrency", "2", "-o", "json")
+	mu.Lock()
+	defer mu.Unlock()
+	if exited != 130 || !strings.Contains(errOut, "Interrupted again: quitting") {
+		t.Errorf("exit called with %d; stderr %q", exited, errOut)
+	}
+	// What was printed before quitting was flushed.
+	if code != 130 || !strings.Contains(out, `"status":"changed"`) {
+		t.Errorf("exit %d, stdout %q", code, out)
+	}
+}
+
+// clear asks for --yes even for one user.
+func TestBulkClearOneUserNeedsYes(t *testing.T) {
+	bt := newBulkTenant(t, 1)
+	code, _, errOut := bt.run(t, "auth0|b00\n", "meta", "clear", "--users-from", "-", "--app")
+	if code != 2 || !strings.Contains(errOut, "clear removes every key of app_metadata: pass --yes") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+	if got := bt.app(t, "auth0|b00"); got != `{"plan":"trial","since":2020}` {
+		t.Errorf("cleared: %s", got)
 	}
 }

@@ -38,6 +38,11 @@ var DefaultListFields = []string{"user_id", "email", "created_at"}
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
 	opts := &ListOptions{IO: f.IO}
 	opts.API = func() (bulk.Searcher, error) {
+		if f.Transport == nil {
+			// Paced like a bulk run: a long listing holds the read
+			// bucket's rate instead of running into 429s.
+			f.Transport = mgmt.GatedTransport(mgmt.PooledTransport(2), bulk.NewPacer())
+		}
 		c, err := f.Client()
 		if err != nil {
 			return nil, err
@@ -50,7 +55,9 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Short: "List the users a search matches",
 		Long: `List every user matching a Lucene query of Auth0's user search (v3), past
 Auth0's limit of 1000 results per query: the search is walked in created_at
-order, window by window.
+order, window by window. 1000 or more matching users on one created_at
+instant cannot be walked past: that is refused (exit 2), naming the instant;
+narrow the query.
 
 On a terminal the users are a table; piped, or with -o json, each user is
 one JSON line carrying its user_id, which 'user meta set|unset|clear
