@@ -51,6 +51,7 @@ const (
 	recIntent = "intent"
 	recDone   = "done"
 	recFailed = "failed"
+	recRun    = "run" // a bulk run starts
 )
 
 // Statuses of an entry, from its completion record.
@@ -88,11 +89,13 @@ type record struct {
 	Entry
 }
 
-// completion is the line written after the answer.
+// completion is the line written after the answer. It repeats the bulk
+// run, so a run whose first intents were rotated away can be told apart.
 type completion struct {
 	Rec   string    `json:"rec"`
 	ID    string    `json:"id"`
 	Time  time.Time `json:"time"`
+	Run   string    `json:"run,omitempty"`
 	Error string    `json:"error,omitempty"`
 }
 
@@ -148,8 +151,11 @@ func (l *Log) Begin(e Entry) (string, error) {
 
 // Finish appends the completion record of id: done when cause is nil,
 // failed with its message otherwise.
-func (l *Log) Finish(id string, cause error) error {
-	c := completion{Rec: recDone, ID: id, Time: l.now()}
+func (l *Log) Finish(id string, cause error) error { return l.FinishRun(id, "", cause) }
+
+// FinishRun is Finish for a write of bulk run run.
+func (l *Log) FinishRun(id, run string, cause error) error {
+	c := completion{Rec: recDone, ID: id, Time: l.now(), Run: run}
 	if cause != nil {
 		c.Rec, c.Error = recFailed, cause.Error()
 	}
@@ -289,18 +295,42 @@ func firstTime(f *os.File) (time.Time, bool) {
 // completion record. Lines that do not parse (a torn last line) are
 // skipped; Skipped counts them.
 func (l *Log) Read() (entries []Entry, skipped int, err error) {
-	byID := map[string]int{}
-	for _, p := range []string{l.rotatedPath(), l.Path()} {
-		n, err := readFile(p, &entries, byID)
-		skipped += n
-		if err != nil {
-			return nil, skipped, err
-		}
-	}
-	return entries, skipped, nil
+	entries, skipped, _, err = l.read()
+	return entries, skipped, err
 }
 
-func readFile(path string, entries *[]Entry, byID map[string]int) (skipped int, err error) {
+// StartRun appends the start record of bulk run run, before its first
+// write. Records are dropped oldest first, so while a run's start record is
+// in the history, every record of the run is.
+func (l *Log) StartRun(run string) error {
+	line, err := marshalLine(completion{Rec: recRun, ID: run, Time: l.now()})
+	if err != nil {
+		return err
+	}
+	return l.append(line)
+}
+
+// RunStarted reports whether the start record of run is still in the
+// history: when it is not, the run's oldest writes were rotated away.
+func (l *Log) RunStarted(run string) (bool, error) {
+	_, _, starts, err := l.read()
+	return starts[run], err
+}
+
+func (l *Log) read() (entries []Entry, skipped int, starts map[string]bool, err error) {
+	byID := map[string]int{}
+	starts = map[string]bool{}
+	for _, p := range []string{l.rotatedPath(), l.Path()} {
+		n, err := readFile(p, &entries, byID, starts)
+		skipped += n
+		if err != nil {
+			return nil, skipped, nil, err
+		}
+	}
+	return entries, skipped, starts, nil
+}
+
+func readFile(path string, entries *[]Entry, byID map[string]int, starts map[string]bool) (skipped int, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
@@ -313,7 +343,7 @@ func readFile(path string, entries *[]Entry, byID map[string]int) (skipped int, 
 	for {
 		line, rerr := r.ReadBytes('\n')
 		if len(bytes.TrimSpace(line)) > 0 {
-			if !apply(line, entries, byID) {
+			if !apply(line, entries, byID, starts) {
 				skipped++
 			}
 		}
@@ -327,7 +357,7 @@ func readFile(path string, entries *[]Entry, byID map[string]int) (skipped int, 
 }
 
 // apply folds one line into the entries; false when it is not a record.
-func apply(line []byte, entries *[]Entry, byID map[string]int) bool {
+func apply(line []byte, entries *[]Entry, byID map[string]int, starts map[string]bool) bool {
 	var rec record
 	if json.Unmarshal(line, &rec) != nil || rec.ID == "" {
 		return false
@@ -340,6 +370,8 @@ func apply(line []byte, entries *[]Entry, byID map[string]int) bool {
 		rec.Entry.Status = StatusPending
 		byID[rec.ID] = len(*entries)
 		*entries = append(*entries, rec.Entry)
+	case recRun:
+		starts[rec.ID] = true
 	case recDone, recFailed:
 		i, ok := byID[rec.ID]
 		if !ok {

@@ -282,3 +282,47 @@ func BenchmarkRecord(b *testing.B) {
 		}
 	}
 }
+
+// A bulk run whose oldest records were rotated away has lost its start
+// record; one that is whole keeps it.
+func TestRunStarted(t *testing.T) {
+	l := newLog(t)
+	l.Settings.MaxSizeMB = 1
+	l.Now = nil
+	big := entry("auth0|a")
+	big.Before = json.RawMessage(`{"blob":"` + strings.Repeat("x", 100<<10) + `"}`)
+	for _, run := range []string{"r1", "r2"} {
+		if err := l.StartRun(run); err != nil {
+			t.Fatal(err)
+		}
+		big.Run = run
+		for range 5 {
+			id, err := l.Begin(big)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.FinishRun(id, run, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// r2's second write rotated the file: both starts are in .1 with every
+	// record of both runs. Three more writes rotate again and drop .1 with
+	// r1's records and r2's first: neither run is whole any more.
+	for _, want := range []struct {
+		more     int
+		started  bool
+		runsKept int
+	}{{0, true, 10}, {3, false, 7}} {
+		for range want.more {
+			id, _ := l.Begin(big)
+			l.FinishRun(id, "r2", nil)
+		}
+		r1, err := l.RunStarted("r1")
+		r2, _ := l.RunStarted("r2")
+		entries, _, _ := l.Read()
+		if err != nil || r1 != want.started || r2 != want.started || len(entries) != want.runsKept {
+			t.Errorf("after %d more: r1 started %v, r2 %v, %d entries (%v); want %v and %d", want.more, r1, r2, len(entries), err, want.started, want.runsKept)
+		}
+	}
+}

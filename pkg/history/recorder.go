@@ -47,7 +47,7 @@ func (r *Recorder) Record(ctx context.Context, w metaops.Write) (func(error), er
 		return nil, failure.Wrap(failure.General, err, "nothing sent: the change could not be recorded (--no-history, or `history: {enabled: false}` in the config file, writes without recording)")
 	}
 	return func(cause error) {
-		if err := r.Log.Finish(id, cause); err != nil && r.Warn != nil {
+		if err := r.Log.FinishRun(id, tags.Run, cause); err != nil && r.Warn != nil {
 			r.Warn(fmt.Sprintf("the outcome of history entry %s was not recorded: %v", id, err))
 		}
 	}, nil

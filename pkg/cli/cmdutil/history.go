@@ -63,6 +63,23 @@ func (r factoryRecorder) Record(ctx context.Context, w metaops.Write) (func(erro
 	return rec.Record(ctx, w)
 }
 
+// StartRun records the start of bulk run run in the history, when this
+// run records (a warning otherwise: the writes themselves are refused
+// when they cannot be recorded).
+func (f *Factory) StartRun(run string) {
+	s, err := f.Settings()
+	if err != nil || s.ReadOnly || f.Global.NoHistory || s.History.Disabled {
+		return
+	}
+	log, err := f.HistoryLog(s)
+	if err == nil {
+		err = log.StartRun(run)
+	}
+	if err != nil {
+		Warn(f.IO.ErrOut, fmt.Sprintf("the start of bulk run %s was not recorded: %v", run, err))
+	}
+}
+
 // The write annotation marks commands that change a tenant: the profile's
 // guard rails apply to them.
 const (

@@ -313,7 +313,11 @@ func executeBulk(cmd *cobra.Command, f *cmdutil.Factory, e bulkExec) error {
 	// The run outlives the first Ctrl-C (which cancels the command's
 	// context) so the users in flight finish. Its writes are recorded in
 	// the history under one run id (a0meta history --run, undo --run).
-	runCtx := history.WithTags(context.WithoutCancel(cmd.Context()), history.Tags{Run: history.NewID(), Undoes: e.undoes})
+	run := history.NewID()
+	if !e.dryRun {
+		f.StartRun(run)
+	}
+	runCtx := history.WithTags(context.WithoutCancel(cmd.Context()), history.Tags{Run: run, Undoes: e.undoes})
 	opts := bulk.Options{
 		API:         api,
 		DryRun:      e.dryRun,

@@ -99,10 +99,23 @@ func RunBulk(cmd *cobra.Command, f *cmdutil.Factory, opts *Options, yes bool) er
 	if opts.Run == "last" {
 		what = fmt.Sprintf("undo the last bulk run (%s)", kind.Field())
 	}
-	return meta.RunBulkPlan(cmd, f, meta.BulkPlan{
+	// Writes of the run whose records were rotated away cannot be undone:
+	// say so first, and fail the run (exit 6) at the end.
+	whole, err := log.RunStarted(run)
+	if err != nil {
+		return err
+	}
+	if !whole {
+		cmdutil.Warn(opts.IO.ErrOut, fmt.Sprintf("the oldest writes of run %s are no longer in the history (rotated away; see history.max_size_mb): only the %d user(s) still recorded are reverted", run, len(targets)))
+	}
+	err = meta.RunBulkPlan(cmd, f, meta.BulkPlan{
 		Concurrency: opts.Concurrency, Journal: opts.Journal, Max: opts.Max, Yes: yes,
 		DryRun: opts.DryRun, JSON: opts.Output == "json", Kind: kind,
 		What: what, Operation: "undo run " + run + " " + kind.Field(),
 		Undoes: "run " + run, Targets: targets, Plan: plan,
 	})
+	if err == nil && !whole {
+		return failure.New(failure.Partial, "run %s is only partly in the history: users whose writes were rotated away are not reverted", run)
+	}
+	return err
 }
