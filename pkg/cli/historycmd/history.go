@@ -42,8 +42,9 @@ func NewCmdHistory(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 		Short: "List the recorded writes, newest first",
 		Long: `List the writes a0meta recorded, newest first, one line each: the entry id
 (for a0meta undo), the time (UTC), the tenant, the target, the field, a short
-summary of the root keys changed (+ added, ~ changed, - removed) and, unless
-the write is known done, its status.
+summary of the root keys changed (+ added, ~ changed, - removed), the undo
+it was and the bulk run it belongs to ([run ID]; --run last: the newest
+run), and, unless the write is known done, its status.
 
 Before every PATCH a0meta appends the before-value of each root key it
 touches and the body to $XDG_STATE_HOME/a0meta/history.jsonl (else
