@@ -29,6 +29,8 @@ func notRunnable(line string) string {
 		return "serves until interrupted"
 	case strings.Contains(line, " meta edit ") && !strings.Contains(line, "--file"):
 		return "opens an editor"
+	case strings.HasPrefix(line, "a0meta undo --run"):
+		return "needs a bulk run in the history (each line runs on a fresh sandbox)"
 	}
 	return ""
 }

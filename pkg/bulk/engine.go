@@ -53,6 +53,10 @@ type Options struct {
 	// Change is the edit applied to every user: Kind, and Ops or Clear.
 	// Its Target is ignored.
 	Change metaops.Change
+	// Plan, when set, computes each resolved user's change in place of
+	// metaops.Plan(Change): undo --run, where every user has before-values
+	// of its own. Change.Kind still names the field.
+	Plan func(ctx context.Context, api metaops.API, t metaops.Target) (*metaops.ChangeResult, error)
 	// DryRun reads and plans every user but sends no PATCH.
 	DryRun bool
 	// Concurrency is how many users are worked on at once (default 8).
@@ -264,7 +268,12 @@ func (r *runner) one(ctx context.Context, t Target) Result {
 	}
 	ch := r.opts.Change
 	ch.Target = tg.ID
-	plan, err := metaops.Plan(ctx, api, ch)
+	var plan *metaops.ChangeResult
+	if r.opts.Plan != nil {
+		plan, err = r.opts.Plan(ctx, api, tg)
+	} else {
+		plan, err = metaops.Plan(ctx, api, ch)
+	}
 	if err != nil {
 		return fail(err)
 	}

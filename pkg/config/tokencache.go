@@ -30,6 +30,9 @@ type cachedToken struct {
 	AccessToken string `json:"access_token"`
 	TokenType   string `json:"token_type"`
 	Expiry      string `json:"expiry"` // RFC 3339 with nanoseconds
+	// Scope is the token endpoint's "scope" answer: the granted scopes,
+	// which `a0meta doctor` checks.
+	Scope string `json:"scope,omitempty"`
 }
 
 func (c *TokenCache) tokensDir() string { return filepath.Join(c.Dir, "tokens") }
@@ -88,7 +91,11 @@ func (c *TokenCache) Load(key string) (*oauth2.Token, error) {
 	if tokenType == "" {
 		tokenType = "Bearer"
 	}
-	return &oauth2.Token{AccessToken: ct.AccessToken, TokenType: tokenType, Expiry: expiry}, nil
+	tok := &oauth2.Token{AccessToken: ct.AccessToken, TokenType: tokenType, Expiry: expiry}
+	if ct.Scope != "" {
+		tok = tok.WithExtra(map[string]any{"scope": ct.Scope})
+	}
+	return tok, nil
 }
 
 // Store writes t under key atomically (a temporary file in the same
@@ -110,7 +117,8 @@ func (c *TokenCache) Store(key string, t *oauth2.Token) error {
 			return fmt.Errorf("token cache: %w", err)
 		}
 	}
-	data, err := json.Marshal(cachedToken{AccessToken: t.AccessToken, TokenType: t.TokenType, Expiry: t.Expiry.UTC().Format(time.RFC3339Nano)})
+	scope, _ := t.Extra("scope").(string)
+	data, err := json.Marshal(cachedToken{AccessToken: t.AccessToken, TokenType: t.TokenType, Expiry: t.Expiry.UTC().Format(time.RFC3339Nano), Scope: scope})
 	if err != nil {
 		return fmt.Errorf("token cache: %w", err)
 	}

@@ -152,3 +152,21 @@ func TestTokenCacheRefuses(t *testing.T) {
 		t.Errorf("a refused Store created the cache directory")
 	}
 }
+
+// The granted scopes of the token endpoint's answer survive the cache, for
+// `a0meta doctor`.
+func TestTokenCacheKeepsScope(t *testing.T) {
+	c := newCache(t)
+	in := (&oauth2.Token{AccessToken: "eyJ.abc.def", TokenType: "Bearer", Expiry: cacheNow.Add(time.Hour)}).
+		WithExtra(map[string]any{"scope": "read:users update:users"})
+	if err := c.Store(key, in); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Load(key)
+	if err != nil || out == nil {
+		t.Fatalf("Load: %v, %v", out, err)
+	}
+	if got := out.Extra("scope"); got != "read:users update:users" {
+		t.Errorf("scope = %v", got)
+	}
+}

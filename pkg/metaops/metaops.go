@@ -308,6 +308,13 @@ func Send(ctx context.Context, api API, res *ChangeResult) error {
 	kind := res.Target.Kind
 	var resp []byte
 	var err error
+	if rec := recorderFrom(ctx); rec != nil {
+		finish, rerr := rec.Record(ctx, writeOf(res))
+		if rerr != nil {
+			return rerr
+		}
+		defer func() { finish(err) }()
+	}
 	if kind == ClientMetadata {
 		resp, err = api.PatchClient(ctx, res.Target.ID, res.Body)
 	} else {

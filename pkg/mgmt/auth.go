@@ -101,6 +101,9 @@ func (cc *ClientCredentials) cacheKey() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// StoreKey is the key under which Cache holds this client's token.
+func (cc *ClientCredentials) StoreKey() string { return cc.cacheKey() }
+
 func (cc *ClientCredentials) Refreshable() bool { return true }
 
 func (cc *ClientCredentials) now() time.Time {

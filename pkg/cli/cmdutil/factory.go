@@ -32,6 +32,8 @@ type GlobalOptions struct {
 	// user (an editor, a prompt) does not count. A bulk run applies it per
 	// target instead: see Client.
 	Deadline time.Duration
+	// NoHistory: do not record this run's writes.
+	NoHistory bool
 }
 
 // Factory builds, once per run, what commands need. Each NewCmdX copies the
@@ -51,6 +53,7 @@ type Factory struct {
 	resolved    bool
 	client      *mgmt.Client
 	api         metaops.API
+	tokens      mgmt.TokenProvider
 	closers     []func() error
 	warned      bool
 }
@@ -194,7 +197,7 @@ func (f *Factory) Client() (*mgmt.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.client = c
+	f.client, f.tokens = c, opts.Tokens
 	return c, nil
 }
 

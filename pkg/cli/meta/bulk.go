@@ -19,6 +19,7 @@ import (
 	"github.com/a0meta/a0meta/pkg/cli/completion"
 	"github.com/a0meta/a0meta/pkg/cli/user"
 	"github.com/a0meta/a0meta/pkg/failure"
+	"github.com/a0meta/a0meta/pkg/history"
 	"github.com/a0meta/a0meta/pkg/metaedit"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/a0meta/a0meta/pkg/metapath"
@@ -64,7 +65,7 @@ func addBulkFlags(cmd *cobra.Command, noun Noun, b *bulkFlags, yes *bool) {
 	}
 	b.yes = yes
 	if yes == nil {
-		fl.BoolVarP(&b.ownYes, "yes", "y", false, "With --users-from or --query: do not ask before writing to more than one user")
+		fl.BoolVarP(&b.ownYes, "yes", "y", false, "Do not ask before writing to more than one user (--users-from, --query), or on a profile with confirm: true")
 		b.yes = &b.ownYes
 	}
 }
@@ -167,6 +168,51 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 		targets = ts
 	}
 
+	what := bulk.Describe(ch)
+	return executeBulk(cmd, f, bulkExec{
+		concurrency: b.Concurrency, journal: b.Journal, max: b.Max, yes: *b.yes,
+		stdinUsed: b.UsersFrom == "-", json: c.Output == "json", dryRun: w.DryRun,
+		change: &ch, what: what, operation: bulk.Fingerprint(ch),
+		targets: func(ctx context.Context, api *mgmt.Client) ([]bulk.Target, error) {
+			if b.Query == "" {
+				return targets, nil
+			}
+			ts, err := collectQuery(ctx, user.PageDeadline(api, f.Global.Deadline), b.Query)
+			if err != nil {
+				return nil, interrupted(ctx, err)
+			}
+			return ts, nil
+		},
+	})
+}
+
+// bulkExec is one bulk run: its flags, what it does to each user, and
+// where its users come from.
+type bulkExec struct {
+	concurrency int
+	journal     string
+	max         int
+	yes         bool
+	stdinUsed   bool // stdin holds the input: no prompt
+	json        bool
+	dryRun      bool
+	// change is the edit of every user; or plan computes each user's
+	// (undo --run), with kind the field.
+	change    *metaops.Change
+	plan      func(ctx context.Context, api metaops.API, t metaops.Target) (*metaops.ChangeResult, error)
+	kind      metaops.Kind
+	what      string // "set app_metadata.plan", in messages
+	operation string // the journal's fingerprint of the run
+	undoes    string // recorded with every write (undo --run)
+	// targets gives the users once the client exists (a query needs it).
+	targets func(ctx context.Context, api *mgmt.Client) ([]bulk.Target, error)
+}
+
+// executeBulk runs a bulk run: the journal, the paced client, the users,
+// --max, the confirmation, progress, the run itself (recorded in the
+// history under a run id of its own), and the summary.
+func executeBulk(cmd *cobra.Command, f *cmdutil.Factory, e bulkExec) error {
+	stderr := f.IO.ErrOut
 	settings, err := f.Settings()
 	if err != nil {
 		return err
@@ -174,11 +220,11 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 	// The journal is checked (another run's? a torn line?) before any
 	// request too.
 	var journal *bulk.Journal
-	if b.Journal != "" {
-		journal, err = bulk.OpenJournal(b.Journal, bulk.JournalHeader{
+	if e.journal != "" {
+		journal, err = bulk.OpenJournal(e.journal, bulk.JournalHeader{
 			Tenant:    settings.Domain.Value,
-			Operation: bulk.Fingerprint(ch),
-			Command:   bulk.Describe(ch),
+			Operation: e.operation,
+			Command:   e.what,
 		})
 		if err != nil {
 			return err
@@ -187,7 +233,7 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 	}
 
 	pacer := bulk.NewPacer()
-	f.Transport = mgmt.GatedTransport(mgmt.PooledTransport(b.Concurrency+2), pacer)
+	f.Transport = mgmt.GatedTransport(mgmt.PooledTransport(e.concurrency+2), pacer)
 	// The client without the command's overall deadline: --deadline
 	// bounds each user instead.
 	api, err := f.Client()
@@ -195,12 +241,9 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 		return err
 	}
 	tenant := f.Where()
-	if b.Query != "" {
-		ts, err := collectQuery(cmd.Context(), user.PageDeadline(api, f.Global.Deadline), b.Query)
-		if err != nil {
-			return interrupted(cmd.Context(), err)
-		}
-		targets = ts
+	targets, err := e.targets(cmd.Context(), api)
+	if err != nil {
+		return err
 	}
 
 	pending := len(targets)
@@ -212,24 +255,26 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 			}
 		}
 	}
-	what := bulk.Describe(ch)
+	what := e.what
 	done := len(targets) - pending
 	note := ""
 	if done > 0 {
 		note = fmt.Sprintf(" (%d more already done in the journal)", done)
 	}
-	if b.Max > 0 && pending > b.Max {
-		return failure.Usagef("%d users would be touched on %s, more than --max %d; nothing was sent", pending, tenant, b.Max)
+	if e.max > 0 && pending > e.max {
+		return failure.Usagef("%d users would be touched on %s, more than --max %d; nothing was sent", pending, tenant, e.max)
 	}
-	if w.DryRun {
+	clear := e.change != nil && e.change.Clear
+	if e.dryRun {
 		fmt.Fprintf(stderr, "Dry run: would %s for %d user(s) on %s%s; nothing is sent\n", what, pending, tenant, note)
 	} else {
 		fmt.Fprintf(stderr, "About to %s for %d user(s) on %s%s\n", what, pending, tenant, note)
-		// clear asks even for one user, as it does for a single USER.
-		if (pending > 1 || ch.Clear && pending == 1) && !*b.yes {
-			if !f.IO.StdinTTY || b.UsersFrom == "-" {
-				if ch.Clear {
-					return failure.Usagef("clear removes every key of %s: pass --yes to confirm (stdin is not a terminal, so a0meta cannot ask); nothing was sent", ch.Kind.Field())
+		// clear asks even for one user, as it does for a single USER, and
+		// so does every write on a profile with confirm: true.
+		if (pending > 1 || (clear || settings.Confirm) && pending == 1) && !e.yes {
+			if !f.IO.StdinTTY || e.stdinUsed {
+				if clear {
+					return failure.Usagef("clear removes every key of %s: pass --yes to confirm (stdin is not a terminal, so a0meta cannot ask); nothing was sent", e.change.Kind.Field())
 				}
 				return failure.Usagef("writing to %d users needs --yes (stdin is not a terminal, so a0meta cannot ask); nothing was sent", pending)
 			}
@@ -244,7 +289,7 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 		}
 	}
 
-	rep := newBulkReporter(f, c.Output == "json", w.DryRun, pending)
+	rep := newBulkReporter(f, e.json, e.dryRun, pending)
 	stop := make(chan struct{})
 	finished := make(chan struct{})
 	sigs, release := bulkSignals()
@@ -266,25 +311,36 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 		}
 	}()
 	// The run outlives the first Ctrl-C (which cancels the command's
-	// context) so the users in flight finish.
-	runCtx := context.WithoutCancel(cmd.Context())
-	sum := bulk.Run(runCtx, bulk.Options{
+	// context) so the users in flight finish. Its writes are recorded in
+	// the history under one run id (a0meta history --run, undo --run).
+	run := history.NewID()
+	if !e.dryRun {
+		f.StartRun(run)
+	}
+	runCtx := history.WithTags(context.WithoutCancel(cmd.Context()), history.Tags{Run: run, Undoes: e.undoes})
+	opts := bulk.Options{
 		API:         api,
-		Change:      ch,
-		DryRun:      w.DryRun,
-		Concurrency: b.Concurrency,
+		DryRun:      e.dryRun,
+		Concurrency: e.concurrency,
 		PerUser:     f.Global.Deadline,
 		Journal:     journal,
 		OnResult:    rep.result,
 		Stop:        stop,
-	}, targets)
+		Plan:        e.plan,
+	}
+	if e.change != nil {
+		opts.Change = *e.change
+	} else {
+		opts.Change = metaops.Change{Kind: e.kind}
+	}
+	sum := bulk.Run(runCtx, opts, targets)
 	close(finished)
 	rep.finish()
 	var journalErr error
 	if journal != nil {
 		journalErr = journal.Close()
 	}
-	fmt.Fprintln(stderr, bulkSummary(sum, what, tenant, w.DryRun))
+	fmt.Fprintln(stderr, bulkSummary(sum, what, tenant, e.dryRun))
 	if os.Getenv("A0META_BULK_STATS") != "" {
 		// Figures for benchmarks (docs/performance.md).
 		fmt.Fprintf(stderr, "run: %d changed in %.3fs\n", sum.Changed, sum.Elapsed.Seconds())
@@ -562,4 +618,42 @@ func bulkPrompt(ctx context.Context, f *cmdutil.Factory, question string) (bool,
 		fmt.Fprintln(f.IO.ErrOut)
 		return false, failure.New(bulk.Interrupted, "interrupted; nothing was sent")
 	}
+}
+
+// BulkPlan is a bulk run in which every user has a change of its own
+// (undo --run), run with the machinery of the bulk verbs: pacing, the
+// journal, --max, the confirmation, progress and the summary.
+type BulkPlan struct {
+	Concurrency int
+	Journal     string
+	Max         int
+	Yes         bool
+	DryRun      bool
+	JSON        bool // -o json: one result a line
+	Kind        metaops.Kind
+	What        string // "undo run R", in messages
+	Operation   string // the journal's fingerprint of the run
+	Undoes      string // recorded with every write
+	Targets     []bulk.Target
+	// Plan computes one resolved user's change; nil Body: nothing to do.
+	Plan func(ctx context.Context, api metaops.API, t metaops.Target) (*metaops.ChangeResult, error)
+}
+
+// RunBulkPlan runs p.
+func RunBulkPlan(cmd *cobra.Command, f *cmdutil.Factory, p BulkPlan) error {
+	if p.Concurrency < 1 {
+		return failure.Usagef("invalid --concurrency %d: it must be at least 1", p.Concurrency)
+	}
+	if p.Max < 0 {
+		return failure.Usagef("invalid --max %d", p.Max)
+	}
+	if p.Journal != "" && p.DryRun {
+		return failure.Usagef("--journal records writes; a --dry-run makes none")
+	}
+	return executeBulk(cmd, f, bulkExec{
+		concurrency: p.Concurrency, journal: p.Journal, max: p.Max, yes: p.Yes,
+		json: p.JSON, dryRun: p.DryRun, plan: p.Plan, kind: p.Kind,
+		what: p.What, operation: p.Operation, undoes: p.Undoes,
+		targets: func(context.Context, *mgmt.Client) ([]bulk.Target, error) { return p.Targets, nil },
+	})
 }

@@ -89,10 +89,11 @@ func newCmdMeta(f *cmdutil.Factory, noun Noun) *cobra.Command {
 		Example: example,
 	}
 	cmd.AddCommand(NewCmdGet(f, noun, nil))
-	cmd.AddCommand(NewCmdSet(f, noun, nil))
-	cmd.AddCommand(NewCmdUnset(f, noun, nil))
-	cmd.AddCommand(NewCmdClear(f, noun, nil))
-	cmd.AddCommand(NewCmdEdit(f, noun, nil))
+	// The writes: the profile's read_only and confirm apply to them.
+	for _, w := range []*cobra.Command{NewCmdSet(f, noun, nil), NewCmdUnset(f, noun, nil), NewCmdClear(f, noun, nil), NewCmdEdit(f, noun, nil)} {
+		cmdutil.MarkWrite(w, w.Name() == "clear")
+		cmd.AddCommand(w)
+	}
 	return cmdutil.Group(cmd)
 }
 

@@ -17,12 +17,16 @@ import (
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
 	"github.com/a0meta/a0meta/pkg/cli/completion"
 	"github.com/a0meta/a0meta/pkg/cli/configcmd"
+	"github.com/a0meta/a0meta/pkg/cli/doctor"
+	"github.com/a0meta/a0meta/pkg/cli/historycmd"
 	"github.com/a0meta/a0meta/pkg/cli/meta"
 	"github.com/a0meta/a0meta/pkg/cli/sandboxcmd"
+	"github.com/a0meta/a0meta/pkg/cli/undo"
 	"github.com/a0meta/a0meta/pkg/cli/version"
 	"github.com/a0meta/a0meta/pkg/config"
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/iostreams"
+	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/spf13/cobra"
 )
 
@@ -65,6 +69,7 @@ Try it without an Auth0 account on the built-in sandbox tenant:
 	pf.StringVar(&g.Debug, "debug", "", DebugHelp)
 	pf.Lookup("debug").NoOptDefVal = "on"
 	pf.DurationVar(&g.Timeout, "timeout", 30*time.Second, "Time limit for each attempt of a request")
+	pf.BoolVar(&g.NoHistory, "no-history", false, "Do not record this run's writes in the history (see a0meta history)")
 	_ = cmd.RegisterFlagCompletionFunc("profile", completion.Profiles(f, true))
 	_ = cmd.RegisterFlagCompletionFunc("debug", completion.Fixed(debugModes...))
 	for _, name := range []string{"domain", "client-id", "audience", "timeout"} {
@@ -82,7 +87,10 @@ Try it without an Auth0 account on the built-in sandbox tenant:
 		if g.Deadline <= 0 {
 			return failure.Usagef("invalid --deadline %s: it must be positive", g.Deadline)
 		}
-		return cmdutil.OneOf("debug", g.Debug, append([]string{""}, completion.Names(debugModes)...)...)
+		if err := cmdutil.OneOf("debug", g.Debug, append([]string{""}, completion.Names(debugModes)...)...); err != nil {
+			return err
+		}
+		return f.CheckGuards(c)
 	}
 	cmd.SetVersionTemplate("{{.Version}}\n")
 	cmd.Flags().Bool("version", false, "Print the version, commit and build date")
@@ -95,6 +103,10 @@ Exit status:
 	cmd.AddCommand(configcmd.NewCmdConfig(f))
 	cmd.AddCommand(sandboxcmd.NewCmdSandbox(f))
 	cmd.AddCommand(version.NewCmdVersion(f))
+	cmd.AddCommand(historycmd.NewCmdHistory(f, nil))
+	cmd.AddCommand(undo.NewCmdUndo(f, nil))
+	cmd.AddCommand(doctor.NewCmdDoctor(f, nil))
+	cmdutil.AddYesFlags(cmd)
 	completion.Register(cmd, f)
 	return cmdutil.Group(cmd)
 }
@@ -117,7 +129,12 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams, env config
 	cmd.SetIn(io.In)
 	cmd.SetOut(io.Out)
 	cmd.SetErr(io.ErrOut)
-	executed, err := cmd.ExecuteContextC(ctx)
+	// Every PATCH, whichever command sends it, goes through the history.
+	executed, err := cmd.ExecuteContextC(metaops.WithRecorder(ctx, f.Recorder()))
+	if errors.Is(err, cmdutil.ErrCancelled) {
+		fmt.Fprintln(io.ErrOut, "Cancelled; nothing sent")
+		err = nil
+	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
