@@ -28,7 +28,7 @@ import (
 
 // Defaults of the history settings.
 const (
-	DefaultMaxSizeMB  = 20
+	DefaultMaxSizeMB  = 256
 	DefaultMaxAgeDays = 90
 	// FileName is the active history file in the state directory.
 	FileName = "history.jsonl"
@@ -41,7 +41,8 @@ type Settings struct {
 	MaxAgeDays int
 }
 
-// DefaultSettings records, keeping up to 20 MB and 90 days.
+// DefaultSettings records, keeping up to 256 MB and 90 days: enough for
+// a bulk run of about 250,000 users to stay undoable whole.
 func DefaultSettings() Settings {
 	return Settings{Enabled: true, MaxSizeMB: DefaultMaxSizeMB, MaxAgeDays: DefaultMaxAgeDays}
 }
