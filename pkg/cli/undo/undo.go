@@ -131,7 +131,7 @@ the others are restored. The revert is itself a recorded run.`,
 func Run(ctx context.Context, opts *Options) error {
 	s, err := opts.Settings()
 	if err != nil {
-		return err
+		return withProfileHint(opts, err)
 	}
 	log, err := opts.Log(s)
 	if err != nil {
@@ -270,4 +270,36 @@ func kindOf(e history.Entry) (metaops.Kind, error) {
 		}
 	}
 	return 0, failure.New(failure.General, "history entry %s has an unknown field %s of %s", e.ID, e.Field, e.Kind)
+}
+
+// withProfileHint adds to a failure to find the tenant (no profile chosen,
+// none configured) the profile the entry to undo was written with, so the
+// user can repeat the command with -p. It never picks the tenant itself:
+// which tenant a write goes to is always the user's explicit choice.
+func withProfileHint(opts *Options, err error) error {
+	if failure.CodeOf(err) != failure.Usage || opts.Run != "" {
+		return err
+	}
+	log, lerr := opts.Log(nil)
+	if lerr != nil {
+		return err
+	}
+	entries, _, lerr := log.Read()
+	if lerr != nil || len(entries) == 0 {
+		return err
+	}
+	var e history.Entry
+	if opts.Last {
+		for i := len(entries) - 1; i >= 0 && e.ID == ""; i-- {
+			if entries[i].Status == history.StatusDone {
+				e = entries[i]
+			}
+		}
+	} else if e, lerr = history.Find(entries, opts.ID); lerr != nil {
+		return err
+	}
+	if e.Profile == "" {
+		return err
+	}
+	return failure.Usagef("%s\nthe write to undo went to %s with profile %s: add -p %s", strings.TrimSuffix(err.Error(), "\n"), e.Domain, e.Profile, e.Profile)
 }
