@@ -282,10 +282,8 @@ func (r *runner) one(ctx context.Context, t Target) Result {
 	if plan.Body == nil {
 		res.Status = Unchanged
 	} else if !r.opts.DryRun {
+		// Send says itself when a change may have been applied.
 		if err := metaops.Send(ctx, api, plan); err != nil {
-			if ctx.Err() != nil {
-				err = fmt.Errorf("%w (the change may or may not have been applied; check with `a0meta user meta get %s`)", err, tg.ID)
-			}
 			return fail(err)
 		}
 		res.Warnings = plan.Warnings

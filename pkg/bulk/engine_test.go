@@ -311,3 +311,28 @@ func TestRunContextCancelAbandons(t *testing.T) {
 		t.Error("a cancel is no fatal error")
 	}
 }
+
+// A write whose outcome is unknown says so once, with a command to check
+// that keeps the field and quotes the user_id for the shell.
+func TestRunUnconfirmedWriteSaysHowToCheckOnce(t *testing.T) {
+	f := newFake()
+	ids := f.seed(1, at(t0, time.Second), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.failPatch = func(id string) error {
+		cancel()
+		return &mgmt.UncertainError{Method: "PATCH", Path: mgmt.UserPath(id), Err: context.Canceled}
+	}
+	var results []Result
+	var mu sync.Mutex
+	ch := setPlan(t, "pro")
+	Run(ctx, Options{API: f, Change: ch, Concurrency: 1, OnResult: collect(&results, &mu)}, targetsOf(ids...))
+	if len(results) != 1 || results[0].Err == nil {
+		t.Fatalf("results %+v", results)
+	}
+	msg := results[0].Err.Error()
+	if strings.Count(msg, "check with") != 1 || !strings.Contains(msg, "may or may not have been applied") ||
+		!strings.Contains(msg, "'"+ids[0]+"'") {
+		t.Errorf("message %q: want one quoted check command", msg)
+	}
+}

@@ -37,6 +37,8 @@ type fakeAPI struct {
 	errFor  map[string]error       // GET of this user_id fails so
 	match   func(u *fakeUser) bool // the search's query, for any q
 	onPatch func(id string, n int) // after each PATCH; n counts them all
+	// failPatch, when set, answers a PATCH with its error instead.
+	failPatch func(id string) error
 	npatch  int
 }
 
@@ -127,6 +129,11 @@ func (f *fakeAPI) PatchUser(ctx context.Context, id string, body []byte) (json.R
 	defer f.exit(id)
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if f.failPatch != nil {
+		if err := f.failPatch(id); err != nil {
+			return nil, err
+		}
 	}
 	f.mu.Lock()
 	u := f.users[id]

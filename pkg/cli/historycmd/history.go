@@ -166,7 +166,8 @@ func Line(e history.Entry) string {
 	case history.StatusPending:
 		s += "  PENDING (no answer recorded; check with get)"
 	}
-	return s
+	// Targets and errors come from users and servers.
+	return cmdutil.Sanitize(s)
 }
 
 // Summary names the root keys a write touched: +key added, ~key changed,

@@ -2,6 +2,7 @@ package historycmd
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,5 +51,15 @@ func TestMatch(t *testing.T) {
 		if got := Match(e, tt.user, tt.client, tt.run); got != tt.want {
 			t.Errorf("Match(%q, %q, %q) = %v", tt.user, tt.client, tt.run, got)
 		}
+	}
+}
+
+// What users typed and servers answered cannot act on the terminal.
+func TestLineEscapesControlCharacters(t *testing.T) {
+	e := history.Entry{ID: "abc", Kind: "user", Target: "auth0|x\x1b[2J", Field: "user_metadata",
+		Body: []byte(`{"user_metadata":{"a":"1"}}`), Status: history.StatusFailed, Error: "boom \x1b]0;pwned\x07"}
+	got := Line(e)
+	if strings.ContainsAny(got, "\x1b\x07") || !strings.Contains(got, `auth0|x\x1b[2J`) || !strings.Contains(got, `pwned\a`) {
+		t.Errorf("Line = %q", got)
 	}
 }

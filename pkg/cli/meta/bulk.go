@@ -502,11 +502,13 @@ func (r *bulkReporter) result(res bulk.Result) {
 		if who == "" {
 			who = res.Input
 		}
+		// Inputs and server answers may hold terminal control sequences.
+		who = cmdutil.Sanitize(who)
 		for _, w := range res.Warnings {
-			fmt.Fprintf(r.errOut, "a0meta: warning: %s: %s\n", who, w)
+			fmt.Fprintf(r.errOut, "a0meta: warning: %s: %s\n", who, cmdutil.Sanitize(w))
 		}
 		if res.Status == bulk.Failed {
-			fmt.Fprintf(r.errOut, "a0meta: %s: %v\n", who, res.Err)
+			fmt.Fprintf(r.errOut, "a0meta: %s: %s\n", who, cmdutil.Sanitize(res.Err.Error(), true))
 		}
 	}
 	if r.bar != nil {
