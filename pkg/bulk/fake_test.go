@@ -39,7 +39,7 @@ type fakeAPI struct {
 	onPatch func(id string, n int) // after each PATCH; n counts them all
 	// failPatch, when set, answers a PATCH with its error instead.
 	failPatch func(id string) error
-	npatch  int
+	npatch    int
 }
 
 type fakeUser struct {
