@@ -247,12 +247,28 @@ func pick(entries []history.Entry, opts *Options, s *config.Settings) (history.E
 	}
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		if e.Status == history.StatusDone && sameTenant(e.Domain, s.Domain.Value) {
+		if !sameTenant(e.Domain, s.Domain.Value) {
+			continue
+		}
+		switch e.Status {
+		case history.StatusDone:
 			return e, nil
+		case history.StatusUnknown:
+			// Skipping it would undo the write before it while this one
+			// may stand: the user must look first.
+			check := "a0meta get"
+			if kind, err := kindOf(e); err == nil {
+				check = metaops.CheckCommand(metaops.Target{Kind: kind, ID: e.Target})
+			}
+			return e, failure.New(failure.General, "the newest write on %s, history entry %s, may or may not have been applied (%s); nothing sent\ncheck with: %s\nthen, to put back what it changed: a0meta undo %s",
+				s.Domain.Value, e.ID, oneLine(e.Error), check, e.ID)
 		}
 	}
 	return history.Entry{}, failure.NotFoundf("no recorded write done on %s to undo (see a0meta history)", s.Domain.Value)
 }
+
+// oneLine keeps a recorded error on one line of a message.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func sameTenant(a, b string) bool {
 	if a == b {
@@ -291,7 +307,7 @@ func withProfileHint(opts *Options, err error) error {
 	var e history.Entry
 	if opts.Last {
 		for i := len(entries) - 1; i >= 0 && e.ID == ""; i-- {
-			if entries[i].Status == history.StatusDone {
+			if st := entries[i].Status; st == history.StatusDone || st == history.StatusUnknown {
 				e = entries[i]
 			}
 		}
