@@ -260,15 +260,12 @@ func pick(entries []history.Entry, opts *Options, s *config.Settings) (history.E
 			if kind, err := kindOf(e); err == nil {
 				check = metaops.CheckCommand(metaops.Target{Kind: kind, ID: e.Target})
 			}
-			return e, failure.New(failure.General, "the newest write on %s, history entry %s, may or may not have been applied (%s); nothing sent\ncheck with: %s\nthen, to put back what it changed: a0meta undo %s",
-				s.Domain.Value, e.ID, oneLine(e.Error), check, e.ID)
+			return e, failure.New(failure.General, "the newest write on %s, history entry %s, may or may not have been applied (its outcome is unknown, see a0meta history); nothing sent\ncheck with: %s\nthen, to put back what it changed: a0meta undo %s",
+				s.Domain.Value, e.ID, check, e.ID)
 		}
 	}
 	return history.Entry{}, failure.NotFoundf("no recorded write done on %s to undo (see a0meta history)", s.Domain.Value)
 }
-
-// oneLine keeps a recorded error on one line of a message.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func sameTenant(a, b string) bool {
 	if a == b {
