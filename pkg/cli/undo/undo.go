@@ -52,7 +52,10 @@ func NewCmdUndo(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Short: "Put back the root keys a recorded write changed",
 		Long: `Restore the value each root key had before a recorded write (see a0meta
 history): ID names the entry (a unique prefix of at least 4 characters
-will do), --last the newest write done on this run's tenant.
+will do), --last the newest write done on this run's tenant. When the
+newest write there has an unknown outcome (it may or may not have been
+applied), --last sends nothing and exits 1 naming it: check, then undo it
+by ID.
 
 The field is read first. If a root key the entry touched no longer holds,
 by meaning, what the entry left there, someone changed it since: nothing is
