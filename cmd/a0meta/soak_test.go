@@ -132,12 +132,13 @@ func soak(t *testing.T, n int, rate float64) {
 		written[e.Target] = true
 	}
 	// Every user was written, so every user has a recorded write (a
-	// failed one may have been applied: its user then needed no other).
+	// write of unknown outcome may have been applied: its user then needed
+	// no other).
 	if len(written) != n {
 		t.Errorf("%d of %d users have a recorded write", len(written), n)
 	}
-	t.Logf("%d users, %d run(s), %s; faults injected %v; history: %d done, %d failed, %d pending; %d users with a recorded write",
-		n, runs, elapsed.Round(time.Millisecond), srv.FaultCounts(), count[history.StatusDone], count[history.StatusFailed], count[history.StatusPending], len(written))
+	t.Logf("%d users, %d run(s), %s; faults injected %v; history: %d done, %d failed, %d unknown, %d pending; %d users with a recorded write",
+		n, runs, elapsed.Round(time.Millisecond), srv.FaultCounts(), count[history.StatusDone], count[history.StatusFailed], count[history.StatusUnknown], count[history.StatusPending], len(written))
 }
 
 func appMetadata(t *testing.T, user []byte) string {

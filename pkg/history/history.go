@@ -24,6 +24,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/a0meta/a0meta/pkg/mgmt"
 )
 
 // Defaults of the history settings.
@@ -52,7 +54,10 @@ const (
 	recIntent = "intent"
 	recDone   = "done"
 	recFailed = "failed"
-	recRun    = "run" // a bulk run starts
+	// recUnknown: the PATCH was sent and no believable answer came; it may
+	// or may not have been applied.
+	recUnknown = "unknown"
+	recRun     = "run" // a bulk run starts
 )
 
 // Statuses of an entry, from its completion record.
@@ -60,6 +65,9 @@ const (
 	StatusDone    = "done"
 	StatusFailed  = "failed"
 	StatusPending = "pending" // no completion record: interrupted, outcome unknown
+	// StatusUnknown: sent, but the answer never came or could not be
+	// believed; the write may or may not have been applied.
+	StatusUnknown = "unknown"
 )
 
 // Entry is one recorded write, with its outcome.
@@ -159,12 +167,22 @@ func (l *Log) FinishRun(id, run string, cause error) error {
 	c := completion{Rec: recDone, ID: id, Time: l.now(), Run: run}
 	if cause != nil {
 		c.Rec, c.Error = recFailed, cause.Error()
+		if Uncertain(cause) {
+			c.Rec = recUnknown
+		}
 	}
 	line, err := marshalLine(c)
 	if err != nil {
 		return err
 	}
 	return l.append(line)
+}
+
+// Uncertain reports whether err leaves a write's outcome unknown: sent,
+// then no answer (or one that cannot be believed).
+func Uncertain(err error) bool {
+	var unc *mgmt.UncertainError
+	return errors.As(err, &unc)
 }
 
 func marshalLine(v any) ([]byte, error) {
@@ -373,7 +391,7 @@ func apply(line []byte, entries *[]Entry, byID map[string]int, starts map[string
 		*entries = append(*entries, rec.Entry)
 	case recRun:
 		starts[rec.ID] = true
-	case recDone, recFailed:
+	case recDone, recFailed, recUnknown:
 		i, ok := byID[rec.ID]
 		if !ok {
 			return true // its intent was rotated away

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/a0meta/a0meta/pkg/mgmt"
 )
 
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -40,6 +42,11 @@ func TestBeginFinishRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	id3, _ := l.Begin(entry("auth0|c")) // interrupted: no completion
+	id4, _ := l.Begin(entry("auth0|d"))
+	lost := fmt.Errorf("patching: %w", &mgmt.UncertainError{Method: "PATCH", Path: "/api/v2/users/auth0%7Cd", Err: errors.New("connection reset")})
+	if err := l.Finish(id4, lost); err != nil {
+		t.Fatal(err)
+	}
 	got, skipped, err := l.Read()
 	if err != nil || skipped != 0 {
 		t.Fatalf("Read: %v, skipped %d", err, skipped)
@@ -48,6 +55,7 @@ func TestBeginFinishRead(t *testing.T) {
 		{id1, "auth0|a", StatusDone, ""},
 		{id2, "auth0|b", StatusFailed, "500 Internal Server Error"},
 		{id3, "auth0|c", StatusPending, ""},
+		{id4, "auth0|d", StatusUnknown, lost.Error()},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d entries, want %d", len(got), len(want))

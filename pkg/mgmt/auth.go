@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -200,7 +199,7 @@ func (cc *ClientCredentials) fetch(ctx context.Context) (*oauth2.Token, error) {
 	// Not an attempt of the API request that needed the token, and not
 	// that request being sent.
 	ctx = context.WithValue(ctx, attemptsKey{}, nil)
-	ctx = context.WithValue(ctx, sentKey{}, (*atomic.Bool)(nil))
+	ctx = context.WithValue(ctx, sentKey{}, (*writeState)(nil))
 	t, err := conf.Token(ctx)
 	if err != nil {
 		var re *oauth2.RetrieveError

@@ -235,7 +235,8 @@ func fieldsQuery(fields []string) query {
 
 // do sends one API request; escapedPath is already path-escaped. A non-2xx
 // answer becomes an *APIError, a 3xx a *RedirectError. A write whose
-// outcome is unknown (sent, then no answer) is an *UncertainError. Every
+// outcome is unknown (sent, then no answer; or an attempt sent and never
+// answered before a later refusal) is an *UncertainError. Every
 // error is scrubbed of credentials.
 func (c *Client) do(ctx context.Context, method, escapedPath string, q query, body []byte) (int, []byte, error) {
 	status, data, err := c.send(ctx, method, escapedPath, q, body)
@@ -256,8 +257,8 @@ func (c *Client) send(ctx context.Context, method, escapedPath string, q query, 
 	}
 	attempts := 0
 	ctx = context.WithValue(ctx, attemptsKey{}, &attempts)
-	sent := new(atomic.Bool)
-	ctx = context.WithValue(ctx, sentKey{}, sent)
+	ws := &writeState{}
+	ctx = context.WithValue(ctx, sentKey{}, ws)
 	var rd io.Reader
 	if body != nil {
 		// A bytes.Reader gives the request a GetBody, so every retry resends
@@ -275,7 +276,7 @@ func (c *Client) send(ctx context.Context, method, escapedPath string, q query, 
 	// applied.
 	uncertain := func(err error) error {
 		var redirect *RedirectError
-		if method == http.MethodGet || !sent.Load() || errors.As(err, &redirect) {
+		if method == http.MethodGet || !ws.sent.Load() || errors.As(err, &redirect) {
 			// Nothing sent, or a definite answer: the tenant does not
 			// redirect, so whatever redirected did not apply the change.
 			return err
@@ -309,7 +310,13 @@ func (c *Client) send(ctx context.Context, method, escapedPath string, q query, 
 		return 0, nil, tl
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return 0, nil, newAPIError(method, escapedPath, resp.StatusCode, []byte(c.Redact(string(data))), attempts)
+		var err error = newAPIError(method, escapedPath, resp.StatusCode, []byte(c.Redact(string(data))), attempts)
+		if method != http.MethodGet && ws.lost.Load() {
+			// An earlier attempt was sent and never answered: it may have
+			// been applied before this refusal.
+			err = &UncertainError{Method: method, Path: escapedPath, Err: err}
+		}
+		return 0, nil, err
 	}
 	return resp.StatusCode, data, nil
 }
@@ -347,21 +354,41 @@ func unexpectedAnswer(method, path string, data []byte) error {
 	return &UnexpectedAnswerError{Method: method, Path: path, Status: http.StatusOK, Reason: "not the JSON expected", Excerpt: excerpt(data)}
 }
 
-// sentKey carries a flag through the request context that is set once
-// request headers have been written on a connection: from then on the
-// server may act on the request.
+// sentKey carries a *writeState through the request context: its sent
+// flag is set once request headers have been written on a connection,
+// from then on the server may act on the request.
 type sentKey struct{}
 
-// sentTransport sits right above the base transport and sets the flag of
-// sentKey when an attempt's headers are written.
+// writeState is what the attempts of one request did.
+type writeState struct {
+	sent atomic.Bool // some attempt was sent
+	// lost: some attempt was sent and got no answer, so the server may
+	// have acted on it whatever later attempts are told.
+	lost atomic.Bool
+}
+
+// merge folds the state of one attempt into w; unanswered tells whether
+// the attempt ended without an answer.
+func (w *writeState) merge(attempt *writeState, unanswered bool) {
+	if w == nil || attempt == nil || !attempt.sent.Load() {
+		return
+	}
+	w.sent.Store(true)
+	if unanswered {
+		w.lost.Store(true)
+	}
+}
+
+// sentTransport sits right above the base transport and sets the sent
+// flag of sentKey when an attempt's headers are written.
 type sentTransport struct{ next http.RoundTripper }
 
 func (t sentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	flag, _ := req.Context().Value(sentKey{}).(*atomic.Bool)
-	if flag == nil {
+	w, _ := req.Context().Value(sentKey{}).(*writeState)
+	if w == nil {
 		return t.next.RoundTrip(req)
 	}
-	ctx := httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{WroteHeaders: func() { flag.Store(true) }})
+	ctx := httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{WroteHeaders: func() { w.sent.Store(true) }})
 	return t.next.RoundTrip(req.WithContext(ctx))
 }
 

@@ -148,14 +148,24 @@ func pastDeadline(ctx context.Context, d time.Duration) bool {
 // (up to bufLimit) within it.
 func (t *retryTransport) try(ctx context.Context, req *http.Request, body io.ReadCloser) (*http.Response, error) {
 	actx, cancel := context.WithTimeout(ctx, t.timeout)
+	// Each attempt gets its own sent flag, so that one sent and left
+	// unanswered is told apart from one that got an answer.
+	w, _ := ctx.Value(sentKey{}).(*writeState)
+	var mine *writeState
+	if w != nil {
+		mine = &writeState{}
+		actx = context.WithValue(actx, sentKey{}, mine)
+	}
 	r := req.Clone(actx)
 	r.Body = body
 	resp, err := t.next.RoundTrip(r)
 	if err == nil {
 		if err = bufferBody(resp, cancel, t.bufLimit); err == nil {
+			w.merge(mine, false)
 			return resp, nil
 		}
 	}
+	w.merge(mine, true)
 	cancel()
 	if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
 		err = &attemptTimeout{d: t.timeout, err: err}

@@ -163,6 +163,8 @@ func Line(e history.Entry) string {
 	switch e.Status {
 	case history.StatusFailed:
 		s += "  FAILED: " + oneLine(e.Error)
+	case history.StatusUnknown:
+		s += "  UNKNOWN OUTCOME (may or may not have been applied; check with get): " + oneLine(e.Error)
 	case history.StatusPending:
 		s += "  PENDING (no answer recorded; check with get)"
 	}

@@ -24,6 +24,9 @@ func TestLine(t *testing.T) {
 		{history.Entry{ID: "ghi", Time: at, Domain: "t", Kind: "user", Target: "u", Field: "user_metadata",
 			Before: json.RawMessage(`{"x":1}`), Body: json.RawMessage(`{"user_metadata":{}}`), Status: "pending"},
 			"ghi  2030-01-02T03:04:05Z  t  user u  user_metadata  -x  PENDING (no answer recorded; check with get)"},
+		{history.Entry{ID: "jkl", Time: at, Domain: "t", Kind: "user", Target: "u", Field: "user_metadata",
+			Before: json.RawMessage(`{"x":1}`), Body: json.RawMessage(`{"user_metadata":{"x":2}}`), Status: "unknown", Error: "no answer within 30s"},
+			"jkl  2030-01-02T03:04:05Z  t  user u  user_metadata  ~x  UNKNOWN OUTCOME (may or may not have been applied; check with get): no answer within 30s"},
 	}
 	for _, tt := range tests {
 		if got := Line(tt.e); got != tt.want {

@@ -52,7 +52,10 @@ func NewCmdUndo(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Short: "Put back the root keys a recorded write changed",
 		Long: `Restore the value each root key had before a recorded write (see a0meta
 history): ID names the entry (a unique prefix of at least 4 characters
-will do), --last the newest write done on this run's tenant.
+will do), --last the newest write done on this run's tenant. When the
+newest write there has an unknown outcome (it may or may not have been
+applied), --last sends nothing and exits 1 naming it: check, then undo it
+by ID.
 
 The field is read first. If a root key the entry touched no longer holds,
 by meaning, what the entry left there, someone changed it since: nothing is
@@ -247,8 +250,21 @@ func pick(entries []history.Entry, opts *Options, s *config.Settings) (history.E
 	}
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		if e.Status == history.StatusDone && sameTenant(e.Domain, s.Domain.Value) {
+		if !sameTenant(e.Domain, s.Domain.Value) {
+			continue
+		}
+		switch e.Status {
+		case history.StatusDone:
 			return e, nil
+		case history.StatusUnknown:
+			// Skipping it would undo the write before it while this one
+			// may stand: the user must look first.
+			check := "a0meta get"
+			if kind, err := kindOf(e); err == nil {
+				check = metaops.CheckCommand(metaops.Target{Kind: kind, ID: e.Target})
+			}
+			return e, failure.New(failure.General, "the newest write on %s, history entry %s, may or may not have been applied (its outcome is unknown, see a0meta history); nothing sent\ncheck with: %s\nthen, to put back what it changed: a0meta undo %s",
+				s.Domain.Value, e.ID, check, e.ID)
 		}
 	}
 	return history.Entry{}, failure.NotFoundf("no recorded write done on %s to undo (see a0meta history)", s.Domain.Value)
@@ -291,7 +307,7 @@ func withProfileHint(opts *Options, err error) error {
 	var e history.Entry
 	if opts.Last {
 		for i := len(entries) - 1; i >= 0 && e.ID == ""; i-- {
-			if entries[i].Status == history.StatusDone {
+			if st := entries[i].Status; st == history.StatusDone || st == history.StatusUnknown {
 				e = entries[i]
 			}
 		}

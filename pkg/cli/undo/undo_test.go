@@ -3,6 +3,7 @@ package undo_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"github.com/a0meta/a0meta/pkg/cli/root"
 	"github.com/a0meta/a0meta/pkg/history"
 	"github.com/a0meta/a0meta/pkg/iostreams"
+	"github.com/a0meta/a0meta/pkg/metaops"
+	"github.com/a0meta/a0meta/pkg/mgmt"
 	"github.com/a0meta/a0meta/pkg/sandbox"
 	"github.com/a0meta/a0meta/pkg/sandbox/sandboxtest"
 )
@@ -102,5 +105,43 @@ func TestUnrecordableWriteNotSent(t *testing.T) {
 	// --no-history writes anyway.
 	if code, _, errOut := e.run("--no-history", "user", "meta", "set", "auth0|jane1", "plan=pro"); code != 0 {
 		t.Fatalf("--no-history: exit %d: %s", code, errOut)
+	}
+}
+
+// A newest write with an unknown outcome stops `undo --last`: skipping it
+// would undo the write before it. `undo ID` still undoes it.
+func TestUndoLastRefusesUnknownOutcome(t *testing.T) {
+	e := setup(t)
+	older := janeEntry("feed00000001", e.vars["A0META_DOMAIN"], "")
+	older.Before, older.Body = json.RawMessage(`{"plan":null}`), json.RawMessage(`{"user_metadata":{"plan":"pro"}}`)
+	e.record(t, older)
+	id, err := e.log.Begin(janeEntry("0dd000000001", e.vars["A0META_DOMAIN"], ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := &metaops.UnconfirmedWriteError{Target: metaops.Target{Kind: metaops.UserMetadata, ID: "auth0|jane1"},
+		Err: &mgmt.UncertainError{Method: "PATCH", Path: "/api/v2/users/auth0%7Cjane1", Err: errors.New("no answer within 30s")}}
+	if err := e.log.Finish(id, lost); err != nil {
+		t.Fatal(err)
+	}
+	sandboxtest.Log(e.srv, false)
+
+	code, _, errOut := e.run("undo", "--last")
+	for _, want := range []string{"history entry 0dd000000001, may or may not have been applied", "check with: a0meta user meta get 'auth0|jane1'", "a0meta undo 0dd000000001"} {
+		if code != 1 || !strings.Contains(errOut, want) {
+			t.Fatalf("exit %d, want 1 and %q:\n%s", code, want, errOut)
+		}
+	}
+	if got := sandboxtest.Log(e.srv, false); strings.Contains(got, "PATCH") {
+		t.Errorf("sent after a refusal:\n%s", got)
+	}
+
+	code, _, errOut = e.run("undo", "0dd0")
+	if code != 0 || !strings.Contains(errOut, "Undid 0dd000000001") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	u, _ := e.srv.User("auth0|jane1")
+	if !strings.Contains(string(u), `"hobby":"chess"`) {
+		t.Errorf("user: %s", u)
 	}
 }
