@@ -256,9 +256,10 @@ func pick(entries []history.Entry, opts *Options, s *config.Settings) (history.E
 		switch e.Status {
 		case history.StatusDone:
 			return e, nil
-		case history.StatusUnknown:
+		case history.StatusUnknown, history.StatusPending:
 			// Skipping it would undo the write before it while this one
-			// may stand: the user must look first.
+			// may stand (a pending write's process died, or is still
+			// sending): the user must look first.
 			check := "a0meta get"
 			if kind, err := kindOf(e); err == nil {
 				check = metaops.CheckCommand(metaops.Target{Kind: kind, ID: e.Target})

@@ -145,3 +145,23 @@ func TestUndoLastRefusesUnknownOutcome(t *testing.T) {
 		t.Errorf("user: %s", u)
 	}
 }
+
+// A write with an intent record and no completion (its process was killed
+// mid-request) is as unknown as one that lost its answer.
+func TestUndoLastRefusesPendingWrite(t *testing.T) {
+	e := setup(t)
+	older := janeEntry("feed00000002", e.vars["A0META_DOMAIN"], "")
+	older.Before, older.Body = json.RawMessage(`{"plan":null}`), json.RawMessage(`{"user_metadata":{"plan":"pro"}}`)
+	e.record(t, older)
+	if _, err := e.log.Begin(janeEntry("0dd000000002", e.vars["A0META_DOMAIN"], "")); err != nil {
+		t.Fatal(err)
+	}
+	sandboxtest.Log(e.srv, false)
+	code, _, errOut := e.run("undo", "--last")
+	if code != 1 || !strings.Contains(errOut, "history entry 0dd000000002, may or may not have been applied") {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	if got := sandboxtest.Log(e.srv, false); strings.Contains(got, "PATCH") {
+		t.Errorf("sent after a refusal:\n%s", got)
+	}
+}
