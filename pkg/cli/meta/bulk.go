@@ -217,19 +217,23 @@ func executeBulk(cmd *cobra.Command, f *cmdutil.Factory, e bulkExec) error {
 	if err != nil {
 		return err
 	}
-	// The journal is checked (another run's? a torn line?) before any
-	// request too.
+	// The journal is checked (another run's? in use? a torn line?) before
+	// any request too. A resumed run keeps the run id in its journal, so
+	// undo --run reverts the whole run.
+	run := history.NewID()
 	var journal *bulk.Journal
 	if e.journal != "" {
 		journal, err = bulk.OpenJournal(e.journal, bulk.JournalHeader{
 			Tenant:    settings.Domain.Value,
 			Operation: e.operation,
 			Command:   e.what,
+			Run:       run,
 		})
 		if err != nil {
 			return err
 		}
 		defer journal.Close()
+		run = journal.Run
 	}
 
 	pacer := bulk.NewPacer()
@@ -313,7 +317,6 @@ func executeBulk(cmd *cobra.Command, f *cmdutil.Factory, e bulkExec) error {
 	// The run outlives the first Ctrl-C (which cancels the command's
 	// context) so the users in flight finish. Its writes are recorded in
 	// the history under one run id (a0meta history --run, undo --run).
-	run := history.NewID()
 	if !e.dryRun {
 		f.StartRun(run)
 	}
