@@ -54,7 +54,8 @@ func NewCmdHistory(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 (for a0meta undo), the time (UTC), the tenant, the target, the field, a short
 summary of the root keys changed (+ added, ~ changed, - removed), the undo
 it was and the bulk run it belongs to ([run ID]; --run last: the newest
-run), and, unless the write is known done, its status.
+run started on the configured tenant, or on any when none is, the one
+a0meta undo --run last reverts), and, unless the write is known done, its status.
 
 Before every PATCH a0meta appends the before-value of each root key it
 touches and the body to $XDG_STATE_HOME/a0meta/history.jsonl (else
@@ -85,7 +86,7 @@ kind, target, field, before, body, run (bulk runs only) and status.`,
 	}
 	cmd.Flags().StringVar(&opts.User, "user", "", "Only writes to this user (user_id, or the email it was written as)")
 	cmd.Flags().StringVar(&opts.Client, "client", "", "Only writes to this client (client_id, or the name it was written as)")
-	cmd.Flags().StringVar(&opts.Run, "run", "", "Only the writes of this bulk run (last: the newest run)")
+	cmd.Flags().StringVar(&opts.Run, "run", "", "Only the writes of this bulk run (last: the newest run on the tenant)")
 	cmd.Flags().IntVarP(&opts.Limit, "limit", "n", 20, "Show at most N entries (0: all)")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "Output format: json (one object a line)")
 	return cmd

@@ -81,7 +81,8 @@ and written like a single USER; a user named twice is done once, and
 requests are paced to the tenant's rate limits. Before writing, the number
 of users and the tenant are shown; more than one user needs --yes when
 stdin is not a terminal, and --max N refuses more than N. --journal FILE
-makes a run resumable. Exit 6 when some users failed, 4 on a 401 or 403
+makes a run resumable, under the same run id (undo --run reverts all of
+it); one run at a time uses FILE (it is locked through FILE.lock). Exit 6 when some users failed, 4 on a 401 or 403
 (the run stops), 130 on Ctrl-C (users in flight finish; a second Ctrl-C
 quits at once).`
 
