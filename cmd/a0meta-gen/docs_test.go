@@ -456,11 +456,19 @@ var masks = []struct {
 	{regexp.MustCompile(`\(<?[0-9]+(\.[0-9]+)?(ns|µs|us|ms|s)\)`), "(DURATION)"},
 }
 
+// historyID is a history entry's or bulk run's id: random, so masked.
+var historyID = regexp.MustCompile(`\b[0-9a-f]{12}\b`)
+
 func mask(s string) string {
 	for _, m := range masks {
 		s = m.re.ReplaceAllString(s, m.with)
 	}
-	return s
+	return historyID.ReplaceAllStringFunc(s, func(id string) string {
+		if strings.ContainsAny(id, "abcdef") && strings.ContainsAny(id, "0123456789") {
+			return "ID"
+		}
+		return id
+	})
 }
 
 // runPage runs the console blocks of one page and returns how many commands
@@ -633,6 +641,8 @@ func TestMask(t *testing.T) {
 		"user_metadata-auth0_jane1-20261127T090035Z.json": "user_metadata-auth0_jane1-TIMESTAMP.json",
 		"2026-11-30T02:01:26.113Z":                        "TIME",
 		"example.eu.auth0.com:443 and (3 keys)":           "example.eu.auth0.com:443 and (3 keys)",
+		"the last bulk run 8ef311223fa7 (app_metadata)":   "the last bulk run ID (app_metadata)",
+		"client 123456789012, token 036ced42702519ef32":   "client 123456789012, token 036ced42702519ef32",
 	} {
 		if got := mask(in); got != want {
 			t.Errorf("mask(%q) = %q, want %q", in, got, want)

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/a0meta/a0meta/pkg/failure"
+	"github.com/gofrs/flock"
 )
 
 // JournalHeader is the first line of a journal: what run it belongs to.
@@ -20,6 +21,10 @@ type JournalHeader struct {
 	Tenant    string `json:"tenant"`
 	Operation string `json:"operation"` // fingerprint of field, verb and edits
 	Command   string `json:"command"`   // human-readable, for the error message
+	// Run is the history run id of the run, kept when it is resumed so
+	// that undo --run reverts all of it. Journals written before it was
+	// recorded have none: each resume of those gets a new id.
+	Run string `json:"run,omitempty"`
 }
 
 const journalVersion = 1
@@ -39,7 +44,10 @@ type journalEntry struct {
 type Journal struct {
 	path string
 	f    *os.File
+	lock *flock.Flock
 	done map[string]struct{} // user_ids and target keys already done
+	// Run is the run id: the journal's, or the one OpenJournal was given.
+	Run string
 
 	ch      chan journalEntry
 	stopped chan struct{}
@@ -48,26 +56,39 @@ type Journal struct {
 }
 
 // OpenJournal opens or creates the journal at path for the run described
-// by h. An existing journal of another operation or tenant is refused.
+// by h. An existing journal of another operation or tenant is refused, and
+// so is one another a0meta run holds: the journal is locked (through
+// FILE.lock beside it, which stays) until Close. Lines are appended
+// (O_APPEND) so no write lands over another.
 func OpenJournal(path string, h JournalHeader) (*Journal, error) {
 	h.Version = journalVersion
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	// The lock comes first: opening drops a torn last line, which may be
+	// the line another run is writing.
+	lock := flock.New(path+".lock", flock.SetPermissions(0o600))
+	locked, err := lock.TryLock()
 	if err != nil {
+		return nil, failure.Wrap(failure.Usage, err, "locking the journal")
+	}
+	if !locked {
+		return nil, failure.Usagef("journal %s is in use by another a0meta run", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		lock.Close()
 		return nil, failure.Wrap(failure.Usage, err, "opening the journal")
 	}
-	j := &Journal{path: path, f: f, done: make(map[string]struct{})}
-	keep, hasHeader, err := j.load(h)
-	if err != nil {
+	j := &Journal{path: path, f: f, lock: lock, done: make(map[string]struct{}), Run: h.Run}
+	fail := func(err error) (*Journal, error) {
 		f.Close()
+		lock.Close()
 		return nil, err
 	}
-	if err := f.Truncate(keep); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("journal %s: dropping a torn last line: %w", path, err)
+	keep, hasHeader, err := j.load(h)
+	if err != nil {
+		return fail(err)
 	}
-	if _, err := f.Seek(keep, io.SeekStart); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("journal %s: %w", path, err)
+	if err := f.Truncate(keep); err != nil {
+		return fail(fmt.Errorf("journal %s: dropping a torn last line: %w", path, err))
 	}
 	if !hasHeader {
 		b, _ := json.Marshal(h)
@@ -75,8 +96,7 @@ func OpenJournal(path string, h JournalHeader) (*Journal, error) {
 			err = f.Sync()
 		}
 		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("journal %s: %w", path, err)
+			return fail(fmt.Errorf("journal %s: %w", path, err))
 		}
 	}
 	j.ch = make(chan journalEntry, 1024)
@@ -118,6 +138,9 @@ func (j *Journal) load(want JournalHeader) (keep int64, hasHeader bool, err erro
 				}
 				return 0, false, failure.Usagef("journal %s records another run (%s on %s), not this one (%s on %s): give a new file to --journal", j.path, h.Command, h.Tenant, this, want.Tenant)
 			}
+			if h.Run != "" {
+				j.Run = h.Run
+			}
 			hasHeader = true
 		} else if len(body) > 0 {
 			var e journalEntry
@@ -141,8 +164,9 @@ func (j *Journal) load(want JournalHeader) (keep int64, hasHeader bool, err erro
 		}
 		off += int64(len(line))
 		if !complete {
-			// A valid entry without its newline: keep it, add the newline.
-			if _, err := j.f.WriteAt([]byte{'\n'}, off); err != nil {
+			// A valid entry without its newline: keep it, add the
+			// newline (at the end: the file is opened to append).
+			if _, err := j.f.Write([]byte{'\n'}); err != nil {
 				return 0, false, fmt.Errorf("journal %s: %w", j.path, err)
 			}
 			return off + 1, hasHeader, nil
@@ -216,7 +240,9 @@ func (j *Journal) Close() error {
 	<-j.stopped
 	j.ch = nil
 	err := j.f.Close()
+	// After the file: the next run opens it whole.
+	lerr := j.lock.Close()
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return errors.Join(j.err, err)
+	return errors.Join(j.err, err, lerr)
 }

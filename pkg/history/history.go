@@ -106,6 +106,9 @@ type completion struct {
 	Time  time.Time `json:"time"`
 	Run   string    `json:"run,omitempty"`
 	Error string    `json:"error,omitempty"`
+	// Domain is the tenant of a run start record, so the last run of a
+	// tenant is found even when it wrote nothing.
+	Domain string `json:"domain,omitempty"`
 }
 
 // Log is the history file of one user.
@@ -318,11 +321,25 @@ func (l *Log) Read() (entries []Entry, skipped int, err error) {
 	return entries, skipped, err
 }
 
-// StartRun appends the start record of bulk run run, before its first
-// write. Records are dropped oldest first, so while a run's start record is
-// in the history, every record of the run is.
-func (l *Log) StartRun(run string) error {
-	line, err := marshalLine(completion{Rec: recRun, ID: run, Time: l.now()})
+// RunStart is the start record of a bulk run: its id and tenant (empty in
+// records written before the tenant was recorded).
+type RunStart struct {
+	Run    string
+	Domain string
+}
+
+// ReadRuns is Read, with the run start records too, oldest first.
+func (l *Log) ReadRuns() (entries []Entry, starts []RunStart, skipped int, err error) {
+	entries, skipped, starts, err = l.read()
+	return entries, starts, skipped, err
+}
+
+// StartRun appends the start record of bulk run run on tenant domain,
+// before its first write. Records are dropped oldest first, so while a
+// run's start record is in the history, every record of the run is. A
+// resumed run records its start again, under the same id.
+func (l *Log) StartRun(run, domain string) error {
+	line, err := marshalLine(completion{Rec: recRun, ID: run, Time: l.now(), Domain: domain})
 	if err != nil {
 		return err
 	}
@@ -333,14 +350,53 @@ func (l *Log) StartRun(run string) error {
 // history: when it is not, the run's oldest writes were rotated away.
 func (l *Log) RunStarted(run string) (bool, error) {
 	_, _, starts, err := l.read()
-	return starts[run], err
+	for _, s := range starts {
+		if s.Run == run {
+			return true, err
+		}
+	}
+	return false, err
 }
 
-func (l *Log) read() (entries []Entry, skipped int, starts map[string]bool, err error) {
+// LastRun is the bulk run `--run last` means: the one whose start record
+// is the newest among the runs on a tenant onTenant accepts (nil: any),
+// whether or not it wrote anything. A start record without its tenant
+// takes the tenant of the run's writes. With no start record left (all
+// rotated away), the run of the newest write of a bulk run counts. ""
+// when there is none.
+func LastRun(entries []Entry, starts []RunStart, onTenant func(domain string) bool) string {
+	ok := func(d string) bool { return onTenant == nil || onTenant(d) }
+	var domainOf map[string]string
+	for i := len(starts) - 1; i >= 0; i-- {
+		s := starts[i]
+		d := s.Domain
+		if d == "" {
+			if domainOf == nil {
+				domainOf = map[string]string{}
+				for _, e := range entries {
+					if _, seen := domainOf[e.Run]; e.Run != "" && !seen {
+						domainOf[e.Run] = e.Domain
+					}
+				}
+			}
+			d = domainOf[s.Run]
+		}
+		if ok(d) {
+			return s.Run
+		}
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		if e := entries[i]; e.Run != "" && ok(e.Domain) {
+			return e.Run
+		}
+	}
+	return ""
+}
+
+func (l *Log) read() (entries []Entry, skipped int, starts []RunStart, err error) {
 	byID := map[string]int{}
-	starts = map[string]bool{}
 	for _, p := range []string{l.rotatedPath(), l.Path()} {
-		n, err := readFile(p, &entries, byID, starts)
+		n, err := readFile(p, &entries, byID, &starts)
 		skipped += n
 		if err != nil {
 			return nil, skipped, nil, err
@@ -349,7 +405,7 @@ func (l *Log) read() (entries []Entry, skipped int, starts map[string]bool, err 
 	return entries, skipped, starts, nil
 }
 
-func readFile(path string, entries *[]Entry, byID map[string]int, starts map[string]bool) (skipped int, err error) {
+func readFile(path string, entries *[]Entry, byID map[string]int, starts *[]RunStart) (skipped int, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
@@ -376,7 +432,7 @@ func readFile(path string, entries *[]Entry, byID map[string]int, starts map[str
 }
 
 // apply folds one line into the entries; false when it is not a record.
-func apply(line []byte, entries *[]Entry, byID map[string]int, starts map[string]bool) bool {
+func apply(line []byte, entries *[]Entry, byID map[string]int, starts *[]RunStart) bool {
 	var rec record
 	if json.Unmarshal(line, &rec) != nil || rec.ID == "" {
 		return false
@@ -390,7 +446,7 @@ func apply(line []byte, entries *[]Entry, byID map[string]int, starts map[string
 		byID[rec.ID] = len(*entries)
 		*entries = append(*entries, rec.Entry)
 	case recRun:
-		starts[rec.ID] = true
+		*starts = append(*starts, RunStart{Run: rec.ID, Domain: rec.Domain})
 	case recDone, recFailed, recUnknown:
 		i, ok := byID[rec.ID]
 		if !ok {

@@ -300,7 +300,7 @@ func TestRunStarted(t *testing.T) {
 	big := entry("auth0|a")
 	big.Before = json.RawMessage(`{"blob":"` + strings.Repeat("x", 100<<10) + `"}`)
 	for _, run := range []string{"r1", "r2"} {
-		if err := l.StartRun(run); err != nil {
+		if err := l.StartRun(run, "x.auth0.com"); err != nil {
 			t.Fatal(err)
 		}
 		big.Run = run

@@ -1,6 +1,8 @@
 package history
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/a0meta/a0meta/pkg/metapath"
@@ -57,13 +59,11 @@ func RunTargets(entries []Entry, run string) []Entry {
 	return out
 }
 
+// sortByDesc orders keys by at, highest first; the positions are distinct,
+// so the order is total. The input is mostly ascending (one write per
+// target, in run order): n log n, where an insertion sort is quadratic.
 func sortByDesc(keys []string, at map[string]int) {
-	// insertion sort: runs hold one write per target, so this is cheap
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && at[keys[j]] > at[keys[j-1]]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(at[b], at[a]) })
 }
 
 // compose folds a target's writes, oldest first, into one entry.

@@ -73,7 +73,7 @@ func (f *Factory) StartRun(run string) {
 	}
 	log, err := f.HistoryLog(s)
 	if err == nil {
-		err = log.StartRun(run)
+		err = log.StartRun(run, s.Domain.Value)
 	}
 	if err != nil {
 		Warn(f.IO.ErrOut, fmt.Sprintf("the start of bulk run %s was not recorded: %v", run, err))

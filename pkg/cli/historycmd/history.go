@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
+	"github.com/a0meta/a0meta/pkg/config"
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/history"
 	"github.com/a0meta/a0meta/pkg/iostreams"
@@ -25,6 +26,9 @@ type Options struct {
 	User   string
 	Client string
 	Run    string
+	// Tenant is the configured tenant's domain ("" when none): --run last
+	// is its newest run.
+	Tenant func() string
 	Limit  int
 	Output string
 }
@@ -36,6 +40,12 @@ func NewCmdHistory(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 		// listing needs no tenant.
 		s, _ := f.Settings()
 		return f.HistoryLog(s)
+	}, Tenant: func() string {
+		s, err := f.Settings()
+		if err != nil || s == nil {
+			return ""
+		}
+		return s.Domain.Value
 	}}
 	cmd := &cobra.Command{
 		Use:   "history",
@@ -44,7 +54,8 @@ func NewCmdHistory(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 (for a0meta undo), the time (UTC), the tenant, the target, the field, a short
 summary of the root keys changed (+ added, ~ changed, - removed), the undo
 it was and the bulk run it belongs to ([run ID]; --run last: the newest
-run), and, unless the write is known done, its status.
+run started on the configured tenant, or on any when none is, the one
+a0meta undo --run last reverts), and, unless the write is known done, its status.
 
 Before every PATCH a0meta appends the before-value of each root key it
 touches and the body to $XDG_STATE_HOME/a0meta/history.jsonl (else
@@ -75,7 +86,7 @@ kind, target, field, before, body, run (bulk runs only) and status.`,
 	}
 	cmd.Flags().StringVar(&opts.User, "user", "", "Only writes to this user (user_id, or the email it was written as)")
 	cmd.Flags().StringVar(&opts.Client, "client", "", "Only writes to this client (client_id, or the name it was written as)")
-	cmd.Flags().StringVar(&opts.Run, "run", "", "Only the writes of this bulk run (last: the newest run)")
+	cmd.Flags().StringVar(&opts.Run, "run", "", "Only the writes of this bulk run (last: the newest run on the tenant)")
 	cmd.Flags().IntVarP(&opts.Limit, "limit", "n", 20, "Show at most N entries (0: all)")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "Output format: json (one object a line)")
 	return cmd
@@ -87,7 +98,7 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	entries, skipped, err := log.Read()
+	entries, starts, skipped, err := log.ReadRuns()
 	if err != nil {
 		return err
 	}
@@ -95,12 +106,16 @@ func Run(opts *Options) error {
 		cmdutil.Warn(opts.IO.ErrOut, fmt.Sprintf("%s: %d unreadable line(s) skipped (a write interrupted mid-record)", log.Path(), skipped))
 	}
 	if opts.Run == "last" {
-		opts.Run = "(none)"
-		for i := len(entries) - 1; i >= 0; i-- {
-			if entries[i].Run != "" {
-				opts.Run = entries[i].Run
-				break
+		// The run undo --run last means: on the configured tenant, if any.
+		var onTenant func(string) bool
+		if opts.Tenant != nil {
+			if t := opts.Tenant(); t != "" {
+				onTenant = func(d string) bool { return sameTenant(d, t) }
 			}
+		}
+		opts.Run = history.LastRun(entries, starts, onTenant)
+		if opts.Run == "" {
+			opts.Run = "(none)"
 		}
 	}
 	shown := 0
@@ -197,3 +212,13 @@ func Summary(e history.Entry) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// sameTenant compares two tenant domains as configured (scheme, case).
+func sameTenant(a, b string) bool {
+	if a == b {
+		return true
+	}
+	na, _, errA := config.NormalizeDomain(a)
+	nb, _, errB := config.NormalizeDomain(b)
+	return errA == nil && errB == nil && na == nb
+}

@@ -81,7 +81,8 @@ and written like a single USER; a user named twice is done once, and
 requests are paced to the tenant's rate limits. Before writing, the number
 of users and the tenant are shown; more than one user needs --yes when
 stdin is not a terminal, and --max N refuses more than N. --journal FILE
-makes a run resumable. Exit 6 when some users failed, 4 on a 401 or 403
+makes a run resumable, under the same run id (undo --run reverts all of
+it); one run at a time uses FILE (it is locked through FILE.lock). Exit 6 when some users failed, 4 on a 401 or 403
 (the run stops), 130 on Ctrl-C (users in flight finish; a second Ctrl-C
 quits at once).`
 
@@ -217,19 +218,23 @@ func executeBulk(cmd *cobra.Command, f *cmdutil.Factory, e bulkExec) error {
 	if err != nil {
 		return err
 	}
-	// The journal is checked (another run's? a torn line?) before any
-	// request too.
+	// The journal is checked (another run's? in use? a torn line?) before
+	// any request too. A resumed run keeps the run id in its journal, so
+	// undo --run reverts the whole run.
+	run := history.NewID()
 	var journal *bulk.Journal
 	if e.journal != "" {
 		journal, err = bulk.OpenJournal(e.journal, bulk.JournalHeader{
 			Tenant:    settings.Domain.Value,
 			Operation: e.operation,
 			Command:   e.what,
+			Run:       run,
 		})
 		if err != nil {
 			return err
 		}
 		defer journal.Close()
+		run = journal.Run
 	}
 
 	pacer := bulk.NewPacer()
@@ -313,7 +318,6 @@ func executeBulk(cmd *cobra.Command, f *cmdutil.Factory, e bulkExec) error {
 	// The run outlives the first Ctrl-C (which cancels the command's
 	// context) so the users in flight finish. Its writes are recorded in
 	// the history under one run id (a0meta history --run, undo --run).
-	run := history.NewID()
 	if !e.dryRun {
 		f.StartRun(run)
 	}

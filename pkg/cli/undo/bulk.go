@@ -27,20 +27,27 @@ func RunBulk(cmd *cobra.Command, f *cmdutil.Factory, opts *Options, yes bool) er
 	if err != nil {
 		return err
 	}
-	entries, _, err := log.Read()
+	entries, starts, _, err := log.ReadRuns()
 	if err != nil {
 		return err
 	}
 	run := opts.Run
 	if run == "last" {
-		run = ""
-		for i := len(entries) - 1; i >= 0 && run == ""; i-- {
-			if e := entries[i]; e.Run != "" && sameTenant(e.Domain, s.Domain.Value) {
-				run = e.Run
-			}
-		}
+		run = history.LastRun(entries, starts, func(d string) bool { return sameTenant(d, s.Domain.Value) })
 		if run == "" {
 			return failure.NotFoundf("no bulk run recorded on %s to undo (see a0meta history)", s.Domain.Value)
+		}
+		wrote := false
+		for _, e := range entries {
+			if e.Run == run {
+				wrote = true
+				break
+			}
+		}
+		if !wrote {
+			// Not an older run instead: the user means this one.
+			fmt.Fprintf(opts.IO.ErrOut, "The last bulk run %s on %s wrote nothing; nothing to undo, nothing sent\n", run, s.Domain.Value)
+			return nil
 		}
 	}
 	composed := history.RunTargets(entries, run)
@@ -93,11 +100,10 @@ func RunBulk(cmd *cobra.Command, f *cmdutil.Factory, opts *Options, yes bool) er
 		}
 		return res, nil
 	}
-	// With "last" the run is named by what it is, not by its id, so the
-	// lines of a scripted undo do not vary from run to run.
+	// The id is always named, so what "last" meant can be checked.
 	what := fmt.Sprintf("undo run %s (%s)", run, kind.Field())
 	if opts.Run == "last" {
-		what = fmt.Sprintf("undo the last bulk run (%s)", kind.Field())
+		what = fmt.Sprintf("undo the last bulk run %s (%s)", run, kind.Field())
 	}
 	// Writes of the run whose records were rotated away cannot be undone:
 	// say so first, and fail the run (exit 6) at the end.

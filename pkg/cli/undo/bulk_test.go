@@ -103,3 +103,74 @@ func TestUndoRun1k(t *testing.T) {
 		}
 	}
 }
+
+// newBulkEnv is a seeded sandbox of n synthetic users, a run func for the
+// CLI against it, and the file listing the users.
+func newBulkEnv(t *testing.T, n int) (*sandbox.Server, func(args ...string) (int, string), map[string]string, string) {
+	t.Helper()
+	srv, err := sandbox.Open(sandbox.Options{Seed: true, Synthetic: sandbox.SeedSpec{Users: n}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	dir := t.TempDir()
+	vars := sandboxtest.Env(dir, hs.URL)
+	run := func(args ...string) (int, string) {
+		io, _, _, errOut := iostreams.Test()
+		code := root.Run(context.Background(), args, io, func(k string) string { return vars[k] })
+		return code, errOut.String()
+	}
+	var ids strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&ids, "auth0|user%05d\n", i)
+	}
+	users := filepath.Join(dir, "users.txt")
+	os.WriteFile(users, []byte(ids.String()), 0o600)
+	return srv, run, vars, users
+}
+
+// Run A changes three users, run B finds them all unchanged: the last run
+// is B, which wrote nothing, so undo --run last sends nothing and says so
+// rather than reverting A; history --run last agrees.
+func TestUndoRunLastWroteNothing(t *testing.T) {
+	srv, run, vars, users := newBulkEnv(t, 3)
+	for _, name := range []string{"A", "B"} {
+		if code, errOut := run("user", "meta", "set", "--users-from", users, "--app", "plan=pro", "--yes"); code != 0 {
+			t.Fatalf("run %s: exit %d: %s", name, code, errOut)
+		}
+	}
+	log := &history.Log{Dir: filepath.Join(vars["XDG_STATE_HOME"], "a0meta"), Settings: history.DefaultSettings()}
+	_, starts, _, err := log.ReadRuns()
+	if err != nil || len(starts) != 2 {
+		t.Fatalf("starts %+v, %v", starts, err)
+	}
+	b := starts[1].Run
+	code, errOut := run("undo", "--run", "last", "--yes")
+	if code != 0 || !strings.Contains(errOut, "The last bulk run "+b+" on ") || !strings.Contains(errOut, "wrote nothing; nothing to undo, nothing sent") {
+		t.Fatalf("undo --run last: exit %d: %s", code, errOut)
+	}
+	for i := 1; i <= 3; i++ {
+		u, _ := srv.User(fmt.Sprintf("auth0|user%05d", i))
+		if p := gjson.GetBytes(u, "app_metadata.plan").String(); p != "pro" {
+			t.Errorf("user %d: plan %q, want pro (run A reverted)", i, p)
+		}
+	}
+	if code, errOut := run("history", "--run", "last"); code != 0 || !strings.Contains(errOut, "No recorded writes") {
+		t.Errorf("history --run last: exit %d: %s", code, errOut)
+	}
+	// Undoing A by its id names it in the summary.
+	a := starts[0].Run
+	code, errOut = run("undo", "--run", a, "--yes")
+	if code != 0 || !strings.Contains(errOut, "Undo run "+a+" (app_metadata) on ") {
+		t.Fatalf("undo --run A: exit %d: %s", code, errOut)
+	}
+	// Now the last run is that undo, which wrote: undoing it redoes A,
+	// and the summary names its id.
+	_, starts, _, _ = log.ReadRuns()
+	last := starts[len(starts)-1].Run
+	code, errOut = run("undo", "--run", "last", "--yes")
+	if code != 0 || !strings.Contains(errOut, "Undo the last bulk run "+last+" (app_metadata) on ") {
+		t.Fatalf("redo: exit %d: %s", code, errOut)
+	}
+}
