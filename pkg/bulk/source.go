@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/metaops"
@@ -44,9 +46,13 @@ const maxLine = 1 << 20
 // NDJSON object whose "user_id" names the user (what `user list` prints);
 // any other line is a user_id or an email address.
 func ParseLine(line string) (input string, skip bool, err error) {
-	s := strings.TrimSpace(line)
+	// A byte-order mark (files saved by some editors) is not part of an id.
+	s := strings.TrimSpace(strings.TrimPrefix(line, "\ufeff"))
 	if s == "" || strings.HasPrefix(s, "#") {
 		return "", true, nil
+	}
+	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+		return "", false, fmt.Errorf("a control character (%q) inside the line", s[i:i+utf8.RuneLen([]rune(s[i:])[0])])
 	}
 	if strings.HasPrefix(s, "{") {
 		var obj map[string]json.RawMessage
@@ -68,10 +74,10 @@ func ParseLine(line string) (input string, skip bool, err error) {
 		if !strings.Contains(id, "|") {
 			return "", false, fmt.Errorf("user_id %q holds no '|' (Auth0 user_ids look like auth0|abc123)", id)
 		}
+		if strings.IndexFunc(id, unicode.IsControl) >= 0 {
+			return "", false, fmt.Errorf("user_id %q holds a control character", id)
+		}
 		return id, false, nil
-	}
-	if strings.ContainsAny(s, "\t\r\n") {
-		return "", false, errors.New("a control character inside the line")
 	}
 	if err := metaops.ValidateTarget(metaops.UserMetadata, s); err != nil {
 		return "", false, fmt.Errorf("%q is neither a user_id (with a '|') nor an email address", s)

@@ -35,6 +35,10 @@ func TestParseLine(t *testing.T) {
 		{line: `{"user_id":"auth0|a"} {}`, wantErr: "more than one"},
 		{line: `{"user_id":`, wantErr: "not a JSON object"},
 		{line: "auth0|a\tb", wantErr: "control character"},
+		{line: "auth0|jane1\x00x", wantErr: "control character"},
+		{line: "auth0|x\x1b[2J", wantErr: "control character"},
+		{line: `{"user_id":"auth0|a\u0000b"}`, wantErr: "control character"},
+		{line: "\ufeffauth0|abc", want: "auth0|abc"},
 	}
 	for _, tt := range tests {
 		got, skip, err := ParseLine(tt.line)
