@@ -202,7 +202,7 @@ type runner struct {
 
 	mu    sync.Mutex
 	locks map[string]*userLock
-	done  map[string]struct{} // user_ids finished in this run
+	done  map[string]struct{} // user_ids tried in this run
 }
 
 type userLock struct {
@@ -259,8 +259,12 @@ func (r *runner) one(ctx context.Context, t Target) Result {
 	}
 	unlock := r.lock(tg.ID)
 	defer unlock()
+	// A user named twice (by id and by email) is tried once, whatever the
+	// outcome: a second try of an append whose answer was lost would
+	// append twice.
 	r.mu.Lock()
 	_, dup := r.done[tg.ID]
+	r.done[tg.ID] = struct{}{}
 	r.mu.Unlock()
 	if dup {
 		res.Status, res.Reason = Skipped, "the same user as an earlier input"
@@ -291,8 +295,5 @@ func (r *runner) one(ctx context.Context, t Target) Result {
 	} else {
 		res.Status = Changed
 	}
-	r.mu.Lock()
-	r.done[tg.ID] = struct{}{}
-	r.mu.Unlock()
 	return res
 }

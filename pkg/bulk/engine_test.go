@@ -336,3 +336,22 @@ func TestRunUnconfirmedWriteSaysHowToCheckOnce(t *testing.T) {
 		t.Errorf("message %q: want one quoted check command", msg)
 	}
 }
+
+// A user named by id and by email is tried once even when the try fails.
+func TestRunDuplicateTriedOnceWhenItFails(t *testing.T) {
+	f := newFake()
+	f.add("auth0|dup1", "dup@example.com", "2024-02-01T00:00:00.000Z", "")
+	tries := 0
+	var mu sync.Mutex
+	f.failPatch = func(string) error {
+		mu.Lock()
+		tries++
+		mu.Unlock()
+		return &mgmt.APIError{Status: 500, Message: "boom", Attempts: 6}
+	}
+	sum := Run(context.Background(), Options{API: f, Change: setPlan(t, "pro"), Concurrency: 2},
+		targetsOf("auth0|dup1", "dup@example.com"))
+	if tries != 1 || sum.Failed != 1 || sum.Skipped != 1 {
+		t.Errorf("%d PATCH tries, summary %+v; want 1 try, 1 failed, 1 skipped", tries, sum)
+	}
+}
