@@ -2,7 +2,6 @@ package cmdutil
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -114,9 +113,10 @@ func AddYesFlags(root *cobra.Command) {
 	}
 }
 
-// ErrCancelled is a write the user declined at a prompt: nothing was sent,
-// and the exit code is 0.
-var ErrCancelled = errors.New("cancelled; nothing sent")
+// ErrCancelled is a write the user declined at a prompt: nothing was sent.
+// It exits 2, like a write refused for want of --yes, so that
+// `a0meta … && next-step` does not go on as if the change was made.
+var ErrCancelled = failure.New(failure.Usage, "cancelled at the prompt; nothing sent")
 
 // CheckGuards applies the profile's guard rails to a write command before
 // any request: read_only refuses it (exit 2, naming the profile); confirm

@@ -288,8 +288,7 @@ func executeBulk(cmd *cobra.Command, f *cmdutil.Factory, e bulkExec) error {
 				return err
 			}
 			if !ok {
-				fmt.Fprintln(stderr, "Cancelled; nothing sent")
-				return nil
+				return cmdutil.ErrCancelled
 			}
 		}
 	}

@@ -363,7 +363,8 @@ func TestClearPrompt(t *testing.T) {
 		t.Run(fmt.Sprintf("%q", tt.typed), func(t *testing.T) {
 			tm := newTerm(t)
 			code, out := tm.run(tt.typed, false, "user", "meta", "clear", "auth0|jane1", "--app")
-			if code != 0 {
+			// Declining is not success: exit 2, as without --yes.
+			if want := map[bool]int{true: 0, false: 2}[tt.sent]; code != want {
 				t.Fatalf("exit %d:\n%s", code, out)
 			}
 			if !strings.Contains(out, "Remove all 1 root key(s) of app_metadata of user auth0|jane1 on ") {
@@ -373,7 +374,7 @@ func TestClearPrompt(t *testing.T) {
 			if sent := strings.Contains(got, `PATCH `+janePath+` {"app_metadata":{}}`); sent != tt.sent {
 				t.Errorf("sent %v, want %v:\n%s", sent, tt.sent, got)
 			}
-			if !tt.sent && !strings.Contains(out, "Cancelled; nothing sent") {
+			if !tt.sent && !strings.Contains(out, "a0meta: cancelled at the prompt; nothing sent") {
 				t.Errorf("output:\n%s", out)
 			}
 		})

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/a0meta/a0meta/pkg/cli/cmdutil"
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/iostreams"
 	"github.com/a0meta/a0meta/pkg/metaops/metaopstest"
@@ -115,12 +116,12 @@ func TestClearRun(t *testing.T) {
 		fake := metaopstest.New(t)
 		fake.Register("GetUserField auth0|jane1 user_metadata", `{"a":1}`)
 		c, _, output := testCommon(t, fake, User, "auth0|jane1", "n\n")
-		if err := clearRun(context.Background(), &ClearOptions{writeOptions: writeOptions{common: c}}); err != nil {
-			t.Fatal(err)
+		if err := clearRun(context.Background(), &ClearOptions{writeOptions: writeOptions{common: c}}); err != cmdutil.ErrCancelled || failure.CodeOf(err) != failure.Usage {
+			t.Fatalf("err = %v, want the cancellation (exit 2)", err)
 		}
 		fake.Verify(t)
 		_, stderr := output()
-		want := "Remove all 1 root key(s) of user_metadata of user auth0|jane1 on example.eu.auth0.com (profile prod)? [y/N] Cancelled; nothing sent\n"
+		want := "Remove all 1 root key(s) of user_metadata of user auth0|jane1 on example.eu.auth0.com (profile prod)? [y/N] "
 		if stderr != want {
 			t.Errorf("stderr %q, want %q", stderr, want)
 		}

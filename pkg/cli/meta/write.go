@@ -48,8 +48,7 @@ func (w *writeOptions) write(ctx context.Context, ch metaops.Change, confirm con
 				return err
 			}
 			if !ok {
-				fmt.Fprintln(w.IO.ErrOut, "Cancelled; nothing sent")
-				return nil
+				return cmdutil.ErrCancelled
 			}
 		}
 		if err := metaops.Send(ctx, api, res); err != nil {

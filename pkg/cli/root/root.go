@@ -131,10 +131,6 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams, env config
 	cmd.SetErr(io.ErrOut)
 	// Every PATCH, whichever command sends it, goes through the history.
 	executed, err := cmd.ExecuteContextC(metaops.WithRecorder(ctx, f.Recorder()))
-	if errors.Is(err, cmdutil.ErrCancelled) {
-		fmt.Fprintln(io.ErrOut, "Cancelled; nothing sent")
-		err = nil
-	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
