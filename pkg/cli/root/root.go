@@ -233,7 +233,7 @@ const DebugHelp = "Trace HTTP requests on stderr, secrets redacted; --debug=reda
 // ExitStatus lists the exit codes, for the root help and the man pages.
 const ExitStatus = `  0    success, including a change that needed nothing sent
   1    error: a server error after retries, a 400, an edit conflict
-  2    usage: invalid input refused before sending, ambiguous target, no tenant
+  2    usage: invalid input refused before sending, a declined prompt, ambiguous target, no tenant
   3    not found: user, client, email or requested path
   4    authentication: bad credentials, 401 or 403
   5    rate limited: 429 still returned after the retries
