@@ -108,7 +108,11 @@ func LoadFile(path string) (*File, error) {
 		if err := checkCaseDuplicates(path, top); err != nil {
 			return nil, err
 		}
-		f.Warnings = append(f.Warnings, unknownKeys(path, top)...)
+		warns, err := unknownKeys(path, top)
+		if err != nil {
+			return nil, err
+		}
+		f.Warnings = append(f.Warnings, warns...)
 	}
 
 	// Viper lower-cases keys, which makes profile names and settings
@@ -181,14 +185,22 @@ func isNull(nodes []*yaml.Node) bool {
 
 // unknownKeys names every key of the file a0meta does not know, at the top
 // level, in each profile and under history, with its line.
-func unknownKeys(path string, top *yaml.Node) []string {
+func unknownKeys(path string, top *yaml.Node) ([]string, error) {
 	var warns []string
+	var guardErr error
 	check := func(m *yaml.Node, where string, list []setting) {
 		for i := 0; i+1 < len(m.Content); i += 2 {
 			k := m.Content[i]
-			if _, ok := lookup(list, strings.ToLower(k.Value)); !ok {
-				warns = append(warns, unknownKey(path, k.Line, where, k.Value, list))
+			if _, ok := lookup(list, strings.ToLower(k.Value)); ok {
+				continue
 			}
+			msg := unknownKey(path, k.Line, where, k.Value, list)
+			// A misspelt guard rail must not leave production writable:
+			// refuse, rather than warn and write.
+			if near := closest(k.Value, names(list)); guardErr == nil && (near == "read_only" || near == "confirm") {
+				guardErr = failure.Usagef("config file %s, line %d: %sunknown key %q (did you mean %q?): a guard rail a0meta does not understand is refused, not ignored; nothing was sent", path, k.Line, where, k.Value, near)
+			}
+			warns = append(warns, msg)
 		}
 	}
 	check(top, "", topSettings)
@@ -208,7 +220,7 @@ func unknownKeys(path string, top *yaml.Node) []string {
 			check(val, "history: ", historySettings)
 		}
 	}
-	return warns
+	return warns, guardErr
 }
 
 // decodeValue checks a known setting's value against its kind. A nil
