@@ -478,6 +478,10 @@ func (r *bulkReporter) result(res bulk.Result) {
 		if res.Input != res.UserID {
 			l.Input = res.Input
 		}
+		if r.dryRun && res.Status == bulk.Changed {
+			// A rehearsal must not read as a change to a filter on "changed".
+			l.Status = "would_change"
+		}
 		if r.dryRun && res.Status != bulk.Failed {
 			l.Body = res.Body
 			if l.Body == nil {

@@ -207,6 +207,15 @@ func TestBulkDryRun(t *testing.T) {
 			t.Errorf("a dry run sent %s", l)
 		}
 	}
+	// With -o json a rehearsed change never reads "changed".
+	_, out, _ = bt.run(t, "auth0|b00\nauth0|b09\n", "meta", "set", "--users-from", "-", "--app", "plan=pro", "--dry-run", "-o", "json")
+	want = []string{
+		`{"user_id":"auth0|b00","status":"would_change","body":{"app_metadata":{"plan":"pro"}},"error":null}`,
+		`{"user_id":"auth0|b09","status":"unchanged","body":null,"error":null}`,
+	}
+	if got := sortedLines(out); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("stdout with -o json:\n%s", out)
+	}
 }
 
 func TestBulkFailedUsersExit6(t *testing.T) {
