@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -113,7 +112,7 @@ func (c *TokenCache) Store(key string, t *oauth2.Token) error {
 		return errors.New("token cache: token has no expiry; not cached")
 	}
 	for _, d := range []string{c.Dir, c.tokensDir()} {
-		if err := privateDir(d); err != nil {
+		if err := fsutil.PrivateDir(d); err != nil {
 			return fmt.Errorf("token cache: %w", err)
 		}
 	}
@@ -141,7 +140,7 @@ func (c *TokenCache) Lock(ctx context.Context, key string) (unlock func(), err e
 		return nil, err
 	}
 	for _, d := range []string{c.Dir, c.tokensDir()} {
-		if err := privateDir(d); err != nil {
+		if err := fsutil.PrivateDir(d); err != nil {
 			return nil, fmt.Errorf("token cache: %w", err)
 		}
 	}
@@ -164,25 +163,6 @@ func (c *TokenCache) Delete(key string) error {
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("token cache: %w", err)
-	}
-	return nil
-}
-
-// privateDir creates dir with mode 0700, or tightens an existing one that
-// others can read or enter.
-func privateDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	info, err := os.Stat(dir)
-	if err != nil {
-		return err
-	}
-	if info.Mode().Perm()&0o077 != 0 {
-		return os.Chmod(dir, 0o700)
 	}
 	return nil
 }

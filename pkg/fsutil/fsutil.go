@@ -59,3 +59,22 @@ func SyncDir(dir string) {
 		d.Close()
 	}
 }
+
+// PrivateDir creates dir with mode 0700, or tightens an existing one that
+// others can read or enter.
+func PrivateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		return os.Chmod(dir, 0o700)
+	}
+	return nil
+}

@@ -34,3 +34,19 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Errorf("dir mode %v, want 0700", fi.Mode().Perm())
 	}
 }
+
+func TestPrivateDirTightens(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes mean nothing on Windows")
+	}
+	dir := filepath.Join(t.TempDir(), "state")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := PrivateDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 {
+		t.Errorf("dir mode %v, want 0700", fi.Mode().Perm())
+	}
+}

@@ -21,10 +21,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
+	"github.com/a0meta/a0meta/pkg/fsutil"
 	"github.com/a0meta/a0meta/pkg/mgmt"
 )
 
@@ -217,7 +217,7 @@ func compactIfMultiline(raw json.RawMessage) json.RawMessage {
 // that readers skip and never swallows this record. Records are not synced
 // one by one: they survive a crash of a0meta, not necessarily of the system.
 func (l *Log) append(line []byte) error {
-	if err := privateDir(l.Dir); err != nil {
+	if err := fsutil.PrivateDir(l.Dir); err != nil {
 		return fmt.Errorf("history %s: %w", l.Dir, err)
 	}
 	unlock, err := lockFile(l.lockPath())
@@ -502,24 +502,6 @@ type AmbiguousError struct {
 
 func (e *AmbiguousError) Error() string {
 	return fmt.Sprintf("history id %q is ambiguous: %s", e.Prefix, strings.Join(e.IDs, ", "))
-}
-
-// privateDir creates dir 0700, tightening an existing one others can enter.
-func privateDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	info, err := os.Stat(dir)
-	if err != nil {
-		return err
-	}
-	if info.Mode().Perm()&0o077 != 0 {
-		return os.Chmod(dir, 0o700)
-	}
-	return nil
 }
 
 type tagsKey struct{}
