@@ -99,8 +99,6 @@ type Result struct {
 	working []byte // the document after the operations, before the merge (tests compare it with After)
 }
 
-// Changed reports whether there is anything to send.
-func (r *Result) Changed() bool { return r != nil && r.Patch != nil }
 
 // Apply runs ops in order on the field current (absent, "" or "null" mean
 // {}). Consecutive unsets act together, like jq's del(p1, p2): every path

@@ -276,7 +276,7 @@ func TestApply(t *testing.T) {
 			if string(res.Patch) != tt.patch {
 				t.Errorf("patch = %s, want %s", res.Patch, tt.patch)
 			}
-			if tt.patch == "" && res.Changed() {
+			if tt.patch == "" && (res != nil && res.Patch != nil) {
 				t.Errorf("Changed() = true without a patch")
 			}
 			if tt.after != "" && string(res.After) != tt.after {
