@@ -99,7 +99,6 @@ type Result struct {
 	working []byte // the document after the operations, before the merge (tests compare it with After)
 }
 
-
 // Apply runs ops in order on the field current (absent, "" or "null" mean
 // {}). Consecutive unsets act together, like jq's del(p1, p2): every path
 // is found in the document as it was before them, so "unset tags.0 tags.1"
