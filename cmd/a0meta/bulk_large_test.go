@@ -5,7 +5,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/a0meta/a0meta/pkg/sandbox"
+	"github.com/a0meta/a0meta/pkg/sandbox/sandboxtest"
 	"github.com/tidwall/gjson"
 )
 
@@ -32,13 +32,8 @@ type largeTenant struct {
 
 func newLargeTenant(t *testing.T, n int) *largeTenant {
 	t.Helper()
-	srv, err := sandbox.Open(sandbox.Options{Seed: true, MaxRequests: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	lt := &largeTenant{srv: srv, url: hs.URL}
+	srv, srvURL := sandboxtest.ServeWith(t, sandbox.Options{Seed: true, MaxRequests: 0})
+	lt := &largeTenant{srv: srv, url: srvURL}
 	base := time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC)
 	for i := range n {
 		at := base.Add(time.Duration(i) * time.Minute)

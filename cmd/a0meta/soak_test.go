@@ -11,7 +11,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,19 +40,14 @@ func TestFaultSoak(t *testing.T) {
 }
 
 func soak(t *testing.T, n int, rate float64) {
-	srv, err := sandbox.Open(sandbox.Options{
+	srv, srvURL := sandboxtest.ServeWith(t, sandbox.Options{
 		Seed:         true,
 		Synthetic:    sandbox.SeedSpec{Users: n},
 		RandomFaults: &sandbox.RandomFaults{Rate: rate, Seed: 20261130, Slow: 500 * time.Millisecond},
 		MaxRequests:  1,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
 	dir := t.TempDir()
-	env := sandboxtest.Env(dir, hs.URL)
+	env := sandboxtest.Env(dir, srvURL)
 
 	var ids bytes.Buffer
 	before := make(map[string]string, n)

@@ -66,6 +66,11 @@ type UndoPlan struct {
 	After []byte
 }
 
+// Edit is the plan as the edit engine's result on doc, the field as read.
+func (p *UndoPlan) Edit(doc []byte) *metaedit.Result {
+	return &metaedit.Result{Before: doc, After: p.After, Patch: p.Patch, ChangedRoots: p.Roots}
+}
+
 // ChangedSinceError refuses an undo: root keys the entry touched hold, on
 // the tenant, something other than what the entry left.
 type ChangedSinceError struct {

@@ -257,6 +257,22 @@ type ChangeResult struct {
 	Warnings []string
 }
 
+// Prepared is the change for an edit computed elsewhere (undo restores
+// before-values): the same body and client rules as Plan's.
+func Prepared(t Target, edit *metaedit.Result) (*ChangeResult, error) {
+	res := &ChangeResult{Target: t, Edit: edit, Stored: edit.After}
+	if edit.Patch == nil {
+		return res, nil
+	}
+	if t.Kind == ClientMetadata {
+		if err := metaedit.CheckClientMetadata(edit.After); err != nil {
+			return nil, err
+		}
+	}
+	res.Body = wrap(t.Kind.Field(), edit.Patch)
+	return res, nil
+}
+
 // Plan reads the field once and computes the exact PATCH body (nil when
 // nothing would change). Nothing is sent.
 func Plan(ctx context.Context, api API, ch Change) (*ChangeResult, error) {
@@ -267,7 +283,6 @@ func Plan(ctx context.Context, api API, ch Change) (*ChangeResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &ChangeResult{Target: t}
 	var edit *metaedit.Result
 	if ch.Clear {
 		edit, err = clearEdit(ch.Kind, doc)
@@ -277,15 +292,9 @@ func Plan(ctx context.Context, api API, ch Change) (*ChangeResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Edit = edit
-	res.Stored = edit.After
-	if edit.Patch == nil {
-		return res, nil
-	}
-	if ch.Kind == ClientMetadata {
-		if err := metaedit.CheckClientMetadata(edit.After); err != nil {
-			return nil, err
-		}
+	res, err := Prepared(t, edit)
+	if err != nil || res.Body == nil {
+		return res, err
 	}
 	if !ch.Clear {
 		var written []string
@@ -296,7 +305,6 @@ func Plan(ctx context.Context, api API, ch Change) (*ChangeResult, error) {
 		}
 		res.Warnings = reservedWarnings(ch.Kind, written)
 	}
-	res.Body = wrap(ch.Kind.Field(), edit.Patch)
 	return res, nil
 }
 

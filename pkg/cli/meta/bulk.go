@@ -133,14 +133,11 @@ func runBulk(cmd *cobra.Command, f *cmdutil.Factory, w *writeOptions, b *bulkFla
 	switch {
 	case b.UsersFrom != "" && b.Query != "":
 		return failure.Usagef("give --users-from or --query, not both")
-	case b.Concurrency < 1:
-		return failure.Usagef("invalid --concurrency %d: it must be at least 1", b.Concurrency)
-	case b.Max < 0:
-		return failure.Usagef("invalid --max %d", b.Max)
 	case w.Diff:
 		return failure.Usagef("--diff works on one USER, not with --users-from or --query")
-	case b.Journal != "" && w.DryRun:
-		return failure.Usagef("--journal records writes; a --dry-run makes none")
+	}
+	if err := checkBulkFlags(b.Concurrency, b.Max, b.Journal, w.DryRun); err != nil {
+		return err
 	}
 	if err := metaops.Validate(ch.Kind, ch.Ops); err != nil {
 		return err
@@ -650,14 +647,8 @@ type BulkPlan struct {
 
 // RunBulkPlan runs p.
 func RunBulkPlan(cmd *cobra.Command, f *cmdutil.Factory, p BulkPlan) error {
-	if p.Concurrency < 1 {
-		return failure.Usagef("invalid --concurrency %d: it must be at least 1", p.Concurrency)
-	}
-	if p.Max < 0 {
-		return failure.Usagef("invalid --max %d", p.Max)
-	}
-	if p.Journal != "" && p.DryRun {
-		return failure.Usagef("--journal records writes; a --dry-run makes none")
+	if err := checkBulkFlags(p.Concurrency, p.Max, p.Journal, p.DryRun); err != nil {
+		return err
 	}
 	return executeBulk(cmd, f, bulkExec{
 		concurrency: p.Concurrency, journal: p.Journal, max: p.Max, yes: p.Yes,
@@ -665,4 +656,18 @@ func RunBulkPlan(cmd *cobra.Command, f *cmdutil.Factory, p BulkPlan) error {
 		what: p.What, operation: p.Operation, undoes: p.Undoes,
 		targets: func(context.Context, *mgmt.Client) ([]bulk.Target, error) { return p.Targets, nil },
 	})
+}
+
+// checkBulkFlags checks the flags every bulk run shares, before any input
+// is read or request made.
+func checkBulkFlags(concurrency, max int, journal string, dryRun bool) error {
+	switch {
+	case concurrency < 1:
+		return failure.Usagef("invalid --concurrency %d: it must be at least 1", concurrency)
+	case max < 0:
+		return failure.Usagef("invalid --max %d", max)
+	case journal != "" && dryRun:
+		return failure.Usagef("--journal records writes; a --dry-run makes none")
+	}
+	return nil
 }

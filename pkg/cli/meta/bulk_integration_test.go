@@ -2,7 +2,6 @@ package meta
 
 import (
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -121,14 +120,9 @@ func tailOf(s string) string {
 // answer) are retried inside each user's work: every user ends as
 // intended and the run exits 0.
 func TestBulkThroughFaults(t *testing.T) {
-	srv, err := sandbox.Open(sandbox.Options{Seed: true, RandomFaults: &sandbox.RandomFaults{Rate: 0.1, Seed: 7, Slow: 20 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
+	srv, srvURL := sandboxtest.ServeWith(t, sandbox.Options{Seed: true, RandomFaults: &sandbox.RandomFaults{Rate: 0.1, Seed: 7, Slow: 20 * time.Millisecond}})
 	dir := t.TempDir()
-	bt := &bulkTenant{srv: srv, env: sandboxtest.Env(dir, hs.URL), dir: dir}
+	bt := &bulkTenant{srv: srv, env: sandboxtest.Env(dir, srvURL), dir: dir}
 	ids := bt.seedMany(t, 150)
 	code, _, errOut := bt.run(t, strings.Join(ids, "\n"), "meta", "set", "--users-from", "-", "--app", "wave:=3", "--yes")
 	if code != 0 || !strings.Contains(errOut, ": 150 changed, 0 unchanged, 0 failed") {

@@ -9,7 +9,6 @@ import (
 	"github.com/a0meta/a0meta/pkg/cli/meta"
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/history"
-	"github.com/a0meta/a0meta/pkg/metaedit"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/spf13/cobra"
 )
@@ -90,15 +89,7 @@ func RunBulk(cmd *cobra.Command, f *cmdutil.Factory, opts *Options, yes bool) er
 		if err != nil {
 			return nil, err
 		}
-		res := &metaops.ChangeResult{
-			Target: t2,
-			Edit:   &metaedit.Result{Before: doc, After: up.After, Patch: up.Patch, ChangedRoots: up.Roots},
-			Stored: up.After,
-		}
-		if up.Patch != nil {
-			res.Body = []byte(`{"` + kind.Field() + `":` + string(up.Patch) + `}`)
-		}
-		return res, nil
+		return metaops.Prepared(t2, up.Edit(doc))
 	}
 	// The id is always named, so what "last" meant can be checked.
 	what := fmt.Sprintf("undo run %s (%s)", run, kind.Field())

@@ -3,7 +3,6 @@ package undo_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,14 +21,9 @@ import (
 // and reported as failed (exit 6).
 func TestUndoRun1k(t *testing.T) {
 	const n = 1000
-	srv, err := sandbox.Open(sandbox.Options{Seed: true, Synthetic: sandbox.SeedSpec{Users: n}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
+	srv, srvURL := sandboxtest.ServeWith(t, sandbox.Options{Seed: true, Synthetic: sandbox.SeedSpec{Users: n}})
 	dir := t.TempDir()
-	vars := sandboxtest.Env(dir, hs.URL)
+	vars := sandboxtest.Env(dir, srvURL)
 	run := func(args ...string) (int, string) {
 		io, _, _, errOut := iostreams.Test()
 		code := root.Run(context.Background(), args, io, func(k string) string { return vars[k] })
@@ -108,14 +102,9 @@ func TestUndoRun1k(t *testing.T) {
 // CLI against it, and the file listing the users.
 func newBulkEnv(t *testing.T, n int) (*sandbox.Server, func(args ...string) (int, string), map[string]string, string) {
 	t.Helper()
-	srv, err := sandbox.Open(sandbox.Options{Seed: true, Synthetic: sandbox.SeedSpec{Users: n}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
+	srv, srvURL := sandboxtest.ServeWith(t, sandbox.Options{Seed: true, Synthetic: sandbox.SeedSpec{Users: n}})
 	dir := t.TempDir()
-	vars := sandboxtest.Env(dir, hs.URL)
+	vars := sandboxtest.Env(dir, srvURL)
 	run := func(args ...string) (int, string) {
 		io, _, _, errOut := iostreams.Test()
 		code := root.Run(context.Background(), args, io, func(k string) string { return vars[k] })

@@ -16,7 +16,6 @@ import (
 	"github.com/a0meta/a0meta/pkg/failure"
 	"github.com/a0meta/a0meta/pkg/history"
 	"github.com/a0meta/a0meta/pkg/iostreams"
-	"github.com/a0meta/a0meta/pkg/metaedit"
 	"github.com/a0meta/a0meta/pkg/metaops"
 	"github.com/a0meta/a0meta/pkg/textdiff"
 	"github.com/spf13/cobra"
@@ -194,22 +193,14 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.ErrOut, "Nothing to undo for %s: %s already as before it; nothing sent\n", name, what)
 		return printStored(opts, plan.After)
 	}
-	if kind == metaops.ClientMetadata {
-		if err := metaedit.CheckClientMetadata(plan.After); err != nil {
-			return err
-		}
+	res, err := metaops.Prepared(t, plan.Edit(doc))
+	if err != nil {
+		return err
 	}
-	body := []byte(`{"` + kind.Field() + `":` + string(plan.Patch) + `}`)
 	if opts.DryRun {
-		fmt.Fprintf(opts.IO.Out, "%s\n", body)
+		fmt.Fprintf(opts.IO.Out, "%s\n", res.Body)
 		fmt.Fprintf(opts.IO.ErrOut, "Dry run: would undo %s in %s: restore %s; nothing sent\n", name, what, strings.Join(plan.Roots, ", "))
 		return nil
-	}
-	res := &metaops.ChangeResult{
-		Target: t,
-		Edit:   &metaedit.Result{Before: doc, After: plan.After, Patch: plan.Patch, ChangedRoots: plan.Roots},
-		Body:   body,
-		Stored: plan.After,
 	}
 	if err := metaops.Send(history.WithTags(ctx, history.Tags{Undoes: e.ID}), api, res); err != nil {
 		return err
